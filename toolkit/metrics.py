@@ -1,0 +1,315 @@
+"""Cluster metrics: employment shares, location quotients, size, productivity, dynamism, stars.
+
+Definitions (European cluster mapping; thresholds in ``parameters/stars.yaml``):
+
+* share[r,s] = E[r,s] / E[r], with E the employment in persons and E[r] the region's
+  employment over the *base* sectors (every sector that is not an emerging industry, since
+  emerging industries cut across the traded categories and are never summed with them).
+* LQ[r,s] = (E[r,s] / E[r]) / (E[ref,s] / E[ref]), where ref is the reference set of regions.
+* wage per employee = wages[r,s] / E[r,s] (EUR per person).
+* growth = compound annual growth rate of E[r,s] from the period start to its end.
+* stars, one for each test that holds, within a sector across the reference regions:
+  size (employment among the top ``size_top_share`` of regions), specialisation
+  (LQ >= ``specialisation_min_lq``), productivity (wage per employee in the top
+  ``productivity_top_share``), dynamism (growth in the top ``dynamism_top_share``).
+
+"Top 10 % of n regions" means at least as large as the k-th largest value, k = ceil(0.10 n),
+counting only regions with a value; ties at the threshold all earn the star. Missing wages give
+no productivity star (NA with a note), never zero and never an error.
+
+Regions of analysis made of several codes are handled by ``aggregate_regions``: counts are
+summed first and every ratio is recomputed from the sums, never averaged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import MissingDataError
+from toolkit.parameters import RegionOfAnalysis, StarParameters
+
+COUNT_COLUMNS = ("employment", "enterprises", "wages", "value_added")
+STAR_COLUMNS = ("size_star", "specialisation_star", "productivity_star", "dynamism_star")
+NO_WAGES_NOTE = "no wage data: productivity star not assessed"
+
+
+def aggregate_regions(panel: pd.DataFrame, unions: Iterable[RegionOfAnalysis]) -> pd.DataFrame:
+    """Replace the member codes of each union by one row per union id, summing the counts.
+
+    A cell that is missing in every member stays missing (``min_count=1``); regions that are
+    in no union pass through unchanged. A code in two unions is counted in both.
+    """
+    unions = [u for u in unions if len(u.members) > 1 or u.members[0] != u.id]
+    if not unions:
+        return panel
+    counts = [c for c in COUNT_COLUMNS if c in panel.columns]
+    mapping = pd.DataFrame(
+        [(member, union.id) for union in unions for member in union.members],
+        columns=["region", "union"],
+    )
+    members = panel.merge(mapping, on="region", how="inner")
+    summed = (
+        members.groupby(["union", "sector", "year"], sort=False, observed=True)[counts]
+        .sum(min_count=1)
+        .reset_index()
+        .rename(columns={"union": "region"})
+    )
+    covered = set(mapping["region"])
+    rest = panel[~panel["region"].isin(covered)]
+    result = pd.concat([rest, summed], ignore_index=True)
+    result.attrs = dict(panel.attrs)
+    return result
+
+
+def analysis_year(panel: pd.DataFrame, params: StarParameters) -> int:
+    """The year metrics are computed for: the parameter, else the latest year of the panel."""
+    years = panel["year"].unique()
+    if params.year is None:
+        return int(years.max())
+    if params.year not in set(years.tolist()):
+        raise MissingDataError(
+            f"no data for year {params.year}: the panel covers {int(years.min())}-{int(years.max())}"
+        )
+    return int(params.year)
+
+
+def growth_period(panel: pd.DataFrame, params: StarParameters, year: int) -> tuple[int, int]:
+    """(start, end) of the dynamism period, clipped to the years the panel holds."""
+    end = params.period_end or year
+    start = params.period_start or end - params.span_years
+    first = int(panel["year"].min())
+    start = max(start, first)
+    return int(start), int(end)
+
+
+def _top_share_flag(values: np.ndarray, groups: np.ndarray, n_groups: int,
+                    in_reference: np.ndarray, share: float) -> np.ndarray:
+    """1.0 where value >= the k-th largest reference value of its group, k = ceil(share * n);
+    0.0 below; NaN where the value is missing. ``groups`` are integer codes 0..n_groups-1."""
+    flag = np.zeros(len(values), dtype="float64")
+    missing = np.isnan(values)
+    if share <= 0:
+        flag[missing] = np.nan
+        return flag
+    mask = in_reference & ~missing
+    v, g = values[mask], groups[mask]
+    order = np.lexsort((-v, g))  # by group, then value descending
+    sorted_values = v[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    k = np.maximum(np.ceil(share * counts - 1e-9).astype(np.int64), 1)
+    threshold = np.full(n_groups, np.inf)
+    present = counts > 0
+    threshold[present] = sorted_values[(starts + k - 1)[present]]
+    flag = (values >= threshold[groups]).astype("float64")
+    flag[missing] = np.nan
+    return flag
+
+
+def cluster_metrics(
+    panel: pd.DataFrame,
+    sectors: pd.DataFrame | None = None,
+    params: StarParameters | None = None,
+) -> pd.DataFrame:
+    """Metrics and stars of every region x sector for the analysis year.
+
+    ``panel`` is a validated cluster panel (region, sector, year, employment[, enterprises,
+    wages]); ``sectors`` gives each sector's type (traded / emerging / other); without it every
+    sector is a base sector. Returns one row per region and sector, sorted.
+    """
+    params = params or StarParameters()
+    year = analysis_year(panel, params)
+    start, end = growth_period(panel, params, year)
+    years = panel["year"].to_numpy()
+    frame = panel[(years == year) | (years == start) | (years == end)]
+    # Integer codes for regions and sectors: fast group arithmetic whatever the input dtype.
+    region_codes, region_labels = pd.factorize(frame["region"].astype(str), sort=True)
+    sector_codes, sector_labels = pd.factorize(frame["sector"].astype(str), sort=True)
+    n_regions, n_sectors = len(region_labels), len(sector_labels)
+    frame_years = frame["year"].to_numpy()
+    key = region_codes.astype(np.int64) * n_sectors + sector_codes
+
+    now = frame_years == year
+    if not now.any():
+        raise MissingDataError(f"no rows for year {year}")
+    r, s = region_codes[now], sector_codes[now]
+    employment = frame["employment"].to_numpy(dtype="float64")[now]
+    has_wages = "wages" in frame.columns
+    types = dict(zip(sectors["code"], sectors["type"], strict=True)) if sectors is not None else {}
+    sector_type_of = np.array([types.get(code, "traded") for code in sector_labels], dtype=object)
+    sector_type = sector_type_of[s]
+
+    if params.reference_regions is None:
+        reference = np.ones(len(r), dtype=bool)
+    else:
+        reference = np.isin(region_labels, list(params.reference_regions))[r]
+    emp0 = np.nan_to_num(employment)
+    is_base = sector_type_of != "emerging"
+    base = np.where(is_base[s], emp0, 0.0)
+    region_total = np.bincount(r, weights=base, minlength=n_regions)[r]
+    ref_sector_total = np.bincount(s, weights=np.where(reference, emp0, 0.0), minlength=n_sectors)
+    ref_total = float(base[reference].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(region_total > 0, employment / region_total, np.nan)
+        europe_share = ref_sector_total / ref_total if ref_total > 0 else np.full(n_sectors, np.nan)
+        europe_share = np.where(europe_share > 0, europe_share, np.nan)
+        lq = share / europe_share[s]
+        wage_per_employee = (
+            np.where(employment > 0, frame["wages"].to_numpy(dtype="float64")[now] / employment,
+                     np.nan)
+            if has_wages else np.full(len(r), np.nan)
+        )
+
+    # Employment growth (CAGR) between the period's start and end.
+    growth = np.full(len(r), np.nan)
+    if end > start:
+        emp_all = frame["employment"].to_numpy(dtype="float64")
+        first = pd.Series(emp_all[frame_years == start], index=key[frame_years == start])
+        last = pd.Series(emp_all[frame_years == end], index=key[frame_years == end])
+        e0 = first.reindex(key[now]).to_numpy()
+        e1 = last.reindex(key[now]).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.where((e0 > 0) & (e1 > 0), (e1 / e0) ** (1.0 / (end - start)) - 1.0,
+                              np.nan)
+
+    eligible = (employment >= params.min_employment) & (employment > 0)
+    flags = {
+        "size_star": _top_share_flag(employment, s, n_sectors, reference, params.size_top_share),
+        "specialisation_star": np.where(np.isnan(lq), np.nan,
+                                        (lq >= params.specialisation_min_lq).astype(float)),
+        "productivity_star": _top_share_flag(wage_per_employee, s, n_sectors, reference,
+                                             params.productivity_top_share),
+        "dynamism_star": _top_share_flag(growth, s, n_sectors, reference,
+                                         params.dynamism_top_share),
+    }
+    stars = {}
+    for name, flag in flags.items():
+        star = np.where(eligible, np.nan_to_num(flag), 0.0)
+        if name == "productivity_star":
+            # Missing wages: the star is not assessed (NA), which is not the same as no star.
+            not_assessed = np.isnan(wage_per_employee) & (eligible | (not has_wages))
+            stars[name] = pd.array(np.where(not_assessed, np.nan, star), dtype="Float64").astype(
+                "Int8")
+        else:
+            stars[name] = pd.array(star.astype("int8"), dtype="Int8")
+
+    current = frame.loc[now]
+    result = pd.DataFrame({
+        "region": region_labels.to_numpy()[r],
+        "sector": sector_labels.to_numpy()[s],
+        "sector_type": sector_type,
+        "year": year,
+        "employment": employment,
+        "enterprises": current["enterprises"].to_numpy(dtype="float64")
+        if "enterprises" in current.columns else np.nan,
+        "wages": current["wages"].to_numpy(dtype="float64") if has_wages else np.nan,
+        "region_employment": region_total,
+        "share": share,
+        "lq": lq,
+    })
+    size_rank = pd.Series(employment).groupby(s).rank(method="min", ascending=False)
+    result["size_rank"] = size_rank.astype("Int64").to_numpy()
+    result["size_percentile"] = (
+        pd.Series(np.where(reference, employment, np.nan)).groupby(s).rank(pct=True).to_numpy()
+    )
+    result["wage_per_employee"] = wage_per_employee
+    result["growth"] = growth
+    result["growth_start"] = start
+    result["growth_end"] = end
+    for name in STAR_COLUMNS:
+        result[name] = stars[name]
+    result["stars"] = (
+        result[list(STAR_COLUMNS)].fillna(0).astype("int8").sum(axis=1).astype("int8")
+    )
+    result["productivity_note"] = np.where(np.isnan(wage_per_employee), NO_WAGES_NOTE, "")
+    result["in_reference"] = reference
+    order = np.lexsort((s, r))  # codes were sorted, so this is region, sector order
+    result = result.iloc[order].reset_index(drop=True)
+    result.attrs = {**panel.attrs, "year": year, "period": (start, end),
+                    "thresholds": params.describe(), "wages_available": has_wages}
+    return result
+
+
+def star_summary(
+    metrics: pd.DataFrame, regions: Iterable[RegionOfAnalysis], names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per region of analysis: clusters with stars, the best clusters and their stars."""
+    names = names or {}
+    rows = []
+    for region in regions:
+        own = metrics[(metrics["region"] == region.id) & (metrics["sector_type"] != "emerging")]
+        starred = own[own["stars"] > 0].sort_values(["stars", "lq"], ascending=[False, False])
+        best = starred.head(3)
+        top = ", ".join(
+            f"{names.get(code, code)} ({'*' * int(n)})"
+            for code, n in zip(best["sector"], best["stars"], strict=True)
+        )
+        rows.append({
+            "region_id": region.id,
+            "region": region.name,
+            "members": " ".join(region.members),
+            "clusters": int(len(own)),
+            "starred": int((own["stars"] > 0).sum()),
+            "three_plus_stars": int((own["stars"] >= 3).sum()),
+            "employment_in_starred": float(own.loc[own["stars"] > 0, "employment"].sum()),
+            "top_clusters": top,
+        })
+    return pd.DataFrame(rows)
+
+
+def ceil_share(share: float, n: int) -> int:
+    """How many regions the top ``share`` of ``n`` holds (at least one)."""
+    return max(1, math.ceil(share * n - 1e-9))
+
+
+def aggregate_context(
+    context: pd.DataFrame, unions: Iterable[RegionOfAnalysis], indicators
+) -> pd.DataFrame:
+    """Context rows for each union: counts summed, ratios recomputed with their denominators.
+
+    A ratio v = numerator / weight is rebuilt as sum(weight * v) / sum(weight) over the
+    members, with weight = population, total employment or GDP (GDP per capita x population)
+    as ``indicators.yaml`` declares; that is the ratio of the summed counts, not a mean of
+    ratios. Members missing a value are left out of both sums. The member rows are kept and
+    the union rows appended.
+    """
+    unions = [u for u in unions if len(u.members) > 1 or u.members[0] != u.id]
+    if not unions:
+        return context
+    mapping = pd.DataFrame([(m, u.id) for u in unions for m in u.members],
+                           columns=["region", "union"])
+    members = context.merge(mapping, on="region", how="inner")
+    weights = {
+        "population": members.get("population"),
+        "total_employment": members.get("total_employment"),
+        "gdp": members.get("population") * members.get("gdp_per_capita_pps")
+        if {"population", "gdp_per_capita_pps"} <= set(members.columns) else None,
+    }
+    keys = ["union", "year"]
+    out = members[keys].drop_duplicates().set_index(keys)
+    by = [members["union"], members["year"]]
+    catalogue = indicators.indicators
+    for column in context.columns:
+        if column in ("region", "year") or not pd.api.types.is_numeric_dtype(context[column]):
+            continue
+        spec = catalogue.get(column)
+        weight = weights.get(spec.weight) if spec is not None and spec.weight else None
+        values = members[column]
+        if spec is not None and spec.weight is None:
+            out[column] = values.groupby(by).sum(min_count=1)
+        elif weight is not None:
+            valid = values.notna() & weight.notna()
+            numerator = (values * weight).where(valid).groupby(by).sum(min_count=1)
+            denominator = weight.where(valid).groupby(by).sum(min_count=1)
+            out[column] = numerator / denominator
+        else:
+            out[column] = np.nan  # no denominator to rebuild the ratio from: say unknown
+    out = out.reset_index().rename(columns={"union": "region"})
+    # Members are kept: the European distribution of an indicator stays that of the regions.
+    result = pd.concat([context, out], ignore_index=True)
+    result.attrs = dict(context.attrs)
+    return result
