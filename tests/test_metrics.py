@@ -169,3 +169,15 @@ def test_size_star_goes_to_the_top_tenth_of_regions(panel):
         threshold = sorted(group.employment, reverse=True)[k - 1]
         expected = (group.employment >= threshold).astype(int).tolist()
         assert group.size_star.astype(int).tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 5))),
+                min_size=1, max_size=40))
+def test_size_rank_equals_pandas_min_rank(pairs):
+    from toolkit.metrics import _rank_descending
+
+    groups = np.array([g for g, _ in pairs])
+    values = np.array([np.nan if v is None else float(v) for _, v in pairs])
+    expected = pd.Series(values).groupby(groups).rank(method="min", ascending=False)
+    np.testing.assert_array_equal(_rank_descending(values, groups), expected.to_numpy())

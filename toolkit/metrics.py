@@ -86,6 +86,46 @@ def growth_period(panel: pd.DataFrame, params: StarParameters, year: int) -> tup
     return int(start), int(end)
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes 0..n-1 in sorted label order, and the labels as text."""
+    codes, labels = pd.factorize(column, sort=True)
+    labels = pd.Index(labels.astype(str))
+    if not labels.is_monotonic_increasing:  # non-text labels (e.g. numbers) sort differently
+        order = np.argsort(labels.to_numpy(), kind="stable")
+        codes = np.argsort(order)[codes]
+        labels = labels[order]
+    return codes, labels
+
+
+def _descending_within_groups(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Order that sorts by group code, then by value from largest to smallest.
+
+    Two stable argsorts (values, then the integer groups, which numpy radix-sorts) are
+    faster than ``np.lexsort`` on large panels.
+    """
+    by_value = np.argsort(-values, kind="stable")
+    return by_value[np.argsort(groups[by_value], kind="stable")]
+
+
+def _rank_descending(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Rank within each group, 1 = largest, ties share the best rank (pandas' method="min").
+    Missing values get NaN."""
+    rank = np.full(len(values), np.nan)
+    present = np.flatnonzero(~np.isnan(values))
+    v, g = values[present], groups[present]
+    order = _descending_within_groups(v, g)
+    sv, sg = v[order], g[order]
+    position = np.arange(len(order))
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = sg[1:] != sg[:-1]
+    new_value = new_group.copy()
+    new_value[1:] |= sv[1:] != sv[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, position, 0))
+    run_start = np.maximum.accumulate(np.where(new_value, position, 0))
+    rank[present[order]] = run_start - group_start + 1
+    return rank
+
+
 def _top_share_flag(values: np.ndarray, groups: np.ndarray, n_groups: int,
                     in_reference: np.ndarray, share: float) -> np.ndarray:
     """1.0 where value >= the k-th largest reference value of its group, k = ceil(share * n);
@@ -97,8 +137,7 @@ def _top_share_flag(values: np.ndarray, groups: np.ndarray, n_groups: int,
         return flag
     mask = in_reference & ~missing
     v, g = values[mask], groups[mask]
-    order = np.lexsort((-v, g))  # by group, then value descending
-    sorted_values = v[order]
+    sorted_values = v[_descending_within_groups(v, g)]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     k = np.maximum(np.ceil(share * counts - 1e-9).astype(np.int64), 1)
@@ -127,8 +166,8 @@ def cluster_metrics(
     years = panel["year"].to_numpy()
     frame = panel[(years == year) | (years == start) | (years == end)]
     # Integer codes for regions and sectors: fast group arithmetic whatever the input dtype.
-    region_codes, region_labels = pd.factorize(frame["region"].astype(str), sort=True)
-    sector_codes, sector_labels = pd.factorize(frame["sector"].astype(str), sort=True)
+    region_codes, region_labels = _codes(frame["region"])
+    sector_codes, sector_labels = _codes(frame["sector"])
     n_regions, n_sectors = len(region_labels), len(sector_labels)
     frame_years = frame["year"].to_numpy()
     key = region_codes.astype(np.int64) * n_sectors + sector_codes
@@ -211,8 +250,7 @@ def cluster_metrics(
         "share": share,
         "lq": lq,
     })
-    size_rank = pd.Series(employment).groupby(s).rank(method="min", ascending=False)
-    result["size_rank"] = size_rank.astype("Int64").to_numpy()
+    result["size_rank"] = pd.array(_rank_descending(employment, s), dtype="Float64").astype("Int64")
     result["size_percentile"] = (
         pd.Series(np.where(reference, employment, np.nan)).groupby(s).rank(pct=True).to_numpy()
     )
