@@ -29,15 +29,18 @@ def tiny_panel() -> pd.DataFrame:
         ("C", "X", 2020, 700, 29, 28_000_000),
         ("C", "Y", 2020, 100, 9, 3_000_000),
     ]
-    return pd.DataFrame(rows, columns=["region", "sector", "year", "employment", "enterprises",
-                                       "wages"])
+    return pd.DataFrame(
+        rows, columns=["region", "sector", "year", "employment", "enterprises", "wages"]
+    )
 
 
 @pytest.fixture
 def tiny_sectors() -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": ["X", "Y", "Z"],
-        "name": ["Sector X", "Sector Y", "Industry Z"],
-        "type": ["traded", "traded", "emerging"],
-        "description": ["", "", ""],
-    })
+    return pd.DataFrame(
+        {
+            "code": ["X", "Y", "Z"],
+            "name": ["Sector X", "Sector Y", "Industry Z"],
+            "type": ["traded", "traded", "emerging"],
+            "description": ["", "", ""],
+        }
+    )

@@ -20,8 +20,9 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def user_files(tmp_path: Path) -> dict[str, Path]:
     """A consultant's own data: city codes instead of NUTS, three home-made sectors."""
     sectors = tmp_path / "sectors.csv"
-    sectors.write_text("code,name,type\nAGRI,Agri-food,traded\nMECH,Mechanics,traded\n"
-                       "GAME,Video games,emerging\n")
+    sectors.write_text(
+        "code,name,type\nAGRI,Agri-food,traded\nMECH,Mechanics,traded\nGAME,Video games,emerging\n"
+    )
     regions = tmp_path / "regions.csv"
     regions.write_text("code,name\nCITY-N,North city\nCITY-S,South city\nCITY-E,East city\n")
     rows = []
@@ -32,20 +33,40 @@ def user_files(tmp_path: Path) -> dict[str, Path]:
             rows.append((region, "MECH", year, round(mech * factor), 12, mech * 45_000))
             rows.append((region, "GAME", year, round(game * factor), 2, game * 50_000))
     panel = tmp_path / "panel.csv"
-    pd.DataFrame(rows, columns=["region", "sector", "year", "employment", "enterprises",
-                                "wages"]).to_csv(panel, index=False)
+    pd.DataFrame(
+        rows, columns=["region", "sector", "year", "employment", "enterprises", "wages"]
+    ).to_csv(panel, index=False)
     return {"panel": panel, "sectors": sectors, "regions": regions}
 
 
 def test_metrics_on_user_csv_with_own_regions_and_sectors(user_files, tmp_path):
     out = tmp_path / "metrics.csv"
-    result = run("metrics", "--panel", str(user_files["panel"]), "--regions",
-                 str(user_files["regions"]), "--sectors", str(user_files["sectors"]),
-                 "--out", str(out))
+    result = run(
+        "metrics",
+        "--panel",
+        str(user_files["panel"]),
+        "--regions",
+        str(user_files["regions"]),
+        "--sectors",
+        str(user_files["sectors"]),
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     metrics = pd.read_csv(out)
-    required = {"region", "sector", "year", "employment", "share", "lq", "size_star",
-                "specialisation_star", "productivity_star", "dynamism_star", "stars"}
+    required = {
+        "region",
+        "sector",
+        "year",
+        "employment",
+        "share",
+        "lq",
+        "size_star",
+        "specialisation_star",
+        "productivity_star",
+        "dynamism_star",
+        "stars",
+    }
     assert required <= set(metrics.columns)
     assert set(metrics.region) == {"CITY-N", "CITY-S", "CITY-E"}
     assert (metrics.year == 2021).all()
@@ -62,20 +83,26 @@ def test_bad_file_lists_every_problem_exits_2_and_writes_nothing(tmp_path, user_
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "region,sector,year,employment,wages\n"
-        "CITY-N,AGRI,2021,-5,100\n"        # row 2: negative employment
-        "CITY-N,MECH,20x1,10,100\n"        # row 3: year is text
-        "CITY-S,AGRI,2021,lots,100\n"      # row 4: employment is text
-        "CITY-S,AGRI,2021,7,100\n"         # row 5: fine on its own
-        "CITY-S,AGRI,2021,8,100\n"         # row 6: duplicate of row 5
-        "CITY-X,NOPE,2021,8,100\n"         # row 7: unknown sector (sector file given)
+        "CITY-N,AGRI,2021,-5,100\n"  # row 2: negative employment
+        "CITY-N,MECH,20x1,10,100\n"  # row 3: year is text
+        "CITY-S,AGRI,2021,lots,100\n"  # row 4: employment is text
+        "CITY-S,AGRI,2021,7,100\n"  # row 5: fine on its own
+        "CITY-S,AGRI,2021,8,100\n"  # row 6: duplicate of row 5
+        "CITY-X,NOPE,2021,8,100\n"  # row 7: unknown sector (sector file given)
     )
     out = tmp_path / "metrics.csv"
-    result = run("metrics", "--panel", str(bad), "--sectors", str(user_files["sectors"]),
-                 "--out", str(out))
+    result = run(
+        "metrics", "--panel", str(bad), "--sectors", str(user_files["sectors"]), "--out", str(out)
+    )
     assert result.returncode == 2
     err = result.stderr
-    for row, column in ((2, "employment"), (3, "year"), (4, "employment"), (6, "region"),
-                        (7, "sector")):
+    for row, column in (
+        (2, "employment"),
+        (3, "year"),
+        (4, "employment"),
+        (6, "region"),
+        (7, "sector"),
+    ):
         assert f"row {row}, column '{column}'" in err, (row, column, err)
     assert str(bad) in err
     assert not out.exists()
@@ -94,9 +121,17 @@ def test_missing_file_is_bad_input():
     assert "/nonexistent/panel.csv: file not found" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["--help"], ["data", "--help"], ["data", "demo", "--help"],
-                                     ["validate", "--help"], ["metrics", "--help"],
-                                     ["stars", "--help"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["data", "--help"],
+        ["data", "demo", "--help"],
+        ["validate", "--help"],
+        ["metrics", "--help"],
+        ["stars", "--help"],
+    ],
+)
 def test_every_command_explains_its_options(command):
     result = run(*command)
     assert result.returncode == 0
@@ -109,8 +144,9 @@ def test_metrics_without_wages_says_no_productivity_star(user_files, tmp_path):
     path = tmp_path / "nowages.csv"
     panel.to_csv(path, index=False)
     out = tmp_path / "m.csv"
-    result = run("metrics", "--panel", str(path), "--sectors", str(user_files["sectors"]),
-                 "--out", str(out))
+    result = run(
+        "metrics", "--panel", str(path), "--sectors", str(user_files["sectors"]), "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     assert "no productivity star" in result.stderr
     assert pd.read_csv(out).productivity_star.isna().all()

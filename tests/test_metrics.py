@@ -76,8 +76,9 @@ def test_one_missing_wage_cell_is_not_zero(tiny_panel, tiny_sectors):
 
 
 def test_reference_set_limits_the_comparison(tiny_panel, tiny_sectors):
-    m = cluster_metrics(tiny_panel, tiny_sectors, StarParameters(year=2020,
-                                                                 reference_regions=("A", "B")))
+    m = cluster_metrics(
+        tiny_panel, tiny_sectors, StarParameters(year=2020, reference_regions=("A", "B"))
+    )
     # Reference Europe = A + B: total 800, X 300 -> LQ(A,X) = (100/400)/(300/800)
     assert _row(m, "A", "X").lq == pytest.approx((100 / 400) / (300 / 800))
     # C is outside the set but still compared against it: 700 beats the reference top (200).
@@ -91,8 +92,9 @@ def test_unknown_year_raises_missing_data(tiny_panel, tiny_sectors):
 
 def test_union_of_regions_recomputes_lq_from_counts(tiny_panel, tiny_sectors):
     union = RegionOfAnalysis("ab", "A and B", ("A", "B"))
-    m = cluster_metrics(aggregate_regions(tiny_panel, [union]), tiny_sectors,
-                        StarParameters(year=2020))
+    m = cluster_metrics(
+        aggregate_regions(tiny_panel, [union]), tiny_sectors, StarParameters(year=2020)
+    )
     ab_x = _row(m, "ab", "X")
     # (100 + 200) / (400 + 400) against 1000/1600, not the mean of A's and B's LQs
     assert ab_x.lq == pytest.approx((300 / 800) / (1000 / 1600))
@@ -144,7 +146,9 @@ def test_union_equals_data_summed_first(panel, data):
     union = RegionOfAnalysis("U", "Union", tuple(members))
     via_union = cluster_metrics(aggregate_regions(panel, [union]), None, StarParameters(year=2020))
     summed = panel.assign(region=panel.region.where(~panel.region.isin(members), "U"))
-    summed = summed.groupby(["region", "sector", "year"], as_index=False)[["employment", "wages"]].sum()
+    summed = summed.groupby(["region", "sector", "year"], as_index=False)[
+        ["employment", "wages"]
+    ].sum()
     direct = cluster_metrics(summed, None, StarParameters(year=2020))
     cols = ["region", "sector", "employment", "share", "lq", "wage_per_employee", "growth", "stars"]
     pd.testing.assert_frame_equal(via_union[cols], direct[cols], check_dtype=False)
@@ -172,8 +176,13 @@ def test_size_star_goes_to_the_top_tenth_of_regions(panel):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 5))),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 5))),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_size_rank_equals_pandas_min_rank(pairs):
     from toolkit.metrics import _rank_descending
 
@@ -181,3 +190,13 @@ def test_size_rank_equals_pandas_min_rank(pairs):
     values = np.array([np.nan if v is None else float(v) for _, v in pairs])
     expected = pd.Series(values).groupby(groups).rank(method="min", ascending=False)
     np.testing.assert_array_equal(_rank_descending(values, groups), expected.to_numpy())
+
+
+@settings(max_examples=40, deadline=None)
+@given(panels())
+def test_size_percentile_is_the_share_of_regions_at_or_below(panel):
+    m = cluster_metrics(panel, None, StarParameters(year=2020))
+    for _, group in m.groupby("sector"):
+        values = group.employment.to_numpy()
+        expected = [(values <= v).mean() for v in values]
+        np.testing.assert_allclose(group.size_percentile.to_numpy(), expected)

@@ -34,7 +34,15 @@ def test_owner_fixed_packages_are_declared():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     names = {_name(r) for r in pyproject["project"]["dependencies"]}
     names |= {_name(r) for r in pyproject["project"]["optional-dependencies"]["test"]}
-    assert {"jupyterlab", "ipywidgets", "voila", "pandas", "seaborn", "papermill", "pytest"} <= names
+    assert {
+        "jupyterlab",
+        "ipywidgets",
+        "voila",
+        "pandas",
+        "seaborn",
+        "papermill",
+        "pytest",
+    } <= names
 
 
 def test_console_script_is_installed_and_answers_help():

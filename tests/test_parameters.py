@@ -47,8 +47,13 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 def test_every_indicator_has_a_dimension_direction_and_weight():
     catalogue = load_indicators()
     assert set(catalogue.dimensions) == {
-        "entrepreneurship", "innovation", "skills", "digitalisation", "internationalisation",
-        "sustainability", "economic_performance",
+        "entrepreneurship",
+        "innovation",
+        "skills",
+        "digitalisation",
+        "internationalisation",
+        "sustainability",
+        "economic_performance",
     }
     for dimension in catalogue.dimensions:
         assert any(ind.dimension == dimension for ind in catalogue.scoreboard()), dimension

@@ -31,57 +31,127 @@ SYNTHETIC_NOTICE = (
 # Average annual wage per employee (EUR, 2011) by country: rough real-world levels so that
 # the productivity star favours the countries and capitals it would favour in real data.
 COUNTRY_WAGE_2011 = {
-    "AT": 42000, "BE": 46000, "BG": 5500, "CY": 24000, "CZ": 13000, "DE": 42000, "DK": 55000,
-    "EE": 12500, "EL": 21000, "ES": 27000, "FI": 42000, "FR": 42000, "HR": 13000, "HU": 10500,
-    "IE": 45000, "IT": 32000, "LT": 9000, "LU": 56000, "LV": 9500, "MT": 19000, "NL": 45000,
-    "PL": 10500, "PT": 17000, "RO": 7000, "SE": 44000, "SI": 22000, "SK": 11500, "UK": 40000,
-    "CH": 75000, "IS": 45000, "LI": 80000, "NO": 60000, "ME": 8000, "MK": 6500, "AL": 4500,
-    "RS": 7000, "TR": 11000,
+    "AT": 42000,
+    "BE": 46000,
+    "BG": 5500,
+    "CY": 24000,
+    "CZ": 13000,
+    "DE": 42000,
+    "DK": 55000,
+    "EE": 12500,
+    "EL": 21000,
+    "ES": 27000,
+    "FI": 42000,
+    "FR": 42000,
+    "HR": 13000,
+    "HU": 10500,
+    "IE": 45000,
+    "IT": 32000,
+    "LT": 9000,
+    "LU": 56000,
+    "LV": 9500,
+    "MT": 19000,
+    "NL": 45000,
+    "PL": 10500,
+    "PT": 17000,
+    "RO": 7000,
+    "SE": 44000,
+    "SI": 22000,
+    "SK": 11500,
+    "UK": 40000,
+    "CH": 75000,
+    "IS": 45000,
+    "LI": 80000,
+    "NO": 60000,
+    "ME": 8000,
+    "MK": 6500,
+    "AL": 4500,
+    "RS": 7000,
+    "TR": 11000,
 }
 
 # Traded categories that each emerging industry draws on, with the fraction of their
 # employment it counts (emerging industries overlap the traded categories by construction).
 EMERGING_COMPOSITION = {
-    "Advanced Packaging": {"Paper and Packaging": 0.55, "Plastics": 0.25,
-                           "Printing Services": 0.15},
+    "Advanced Packaging": {
+        "Paper and Packaging": 0.55,
+        "Plastics": 0.25,
+        "Printing Services": 0.15,
+    },
     "Biopharmaceuticals": {"Biopharmaceuticals": 0.9, "Upstream Chemical Products": 0.08},
-    "Blue Growth Industries": {"Water Transportation": 0.8, "Fishing and Fishing Products": 0.7,
-                               "Oil and Gas Production and Transportation": 0.2},
-    "Creative Industries": {"Marketing, Design, and Publishing": 0.7,
-                            "Video Production and Distribution": 0.8, "Performing Arts": 0.8,
-                            "Music and Sound Recording": 0.9},
-    "Digital Industries": {"Information Technology and Analytical Instruments": 0.6,
-                           "Communications Equipment and Services": 0.7,
-                           "Business Services": 0.12},
-    "Environmental Industries": {"Environmental Services": 0.85,
-                                 "Electric Power Generation and Transmission": 0.25},
+    "Blue Growth Industries": {
+        "Water Transportation": 0.8,
+        "Fishing and Fishing Products": 0.7,
+        "Oil and Gas Production and Transportation": 0.2,
+    },
+    "Creative Industries": {
+        "Marketing, Design, and Publishing": 0.7,
+        "Video Production and Distribution": 0.8,
+        "Performing Arts": 0.8,
+        "Music and Sound Recording": 0.9,
+    },
+    "Digital Industries": {
+        "Information Technology and Analytical Instruments": 0.6,
+        "Communications Equipment and Services": 0.7,
+        "Business Services": 0.12,
+    },
+    "Environmental Industries": {
+        "Environmental Services": 0.85,
+        "Electric Power Generation and Transmission": 0.25,
+    },
     "Experience Industries": {"Hospitality and Tourism": 0.8, "Performing Arts": 0.3},
-    "Logistical Services": {"Transportation and Logistics": 0.75,
-                            "Distribution and Electronic Commerce": 0.2},
-    "Medical Devices": {"Medical Devices": 0.9,
-                        "Information Technology and Analytical Instruments": 0.05},
-    "Mobility Technologies": {"Automotive": 0.6, "Aerospace Vehicles and Defense": 0.4,
-                              "Trailers, Motor Homes, and Appliances": 0.2},
+    "Logistical Services": {
+        "Transportation and Logistics": 0.75,
+        "Distribution and Electronic Commerce": 0.2,
+    },
+    "Medical Devices": {
+        "Medical Devices": 0.9,
+        "Information Technology and Analytical Instruments": 0.05,
+    },
+    "Mobility Technologies": {
+        "Automotive": 0.6,
+        "Aerospace Vehicles and Defense": 0.4,
+        "Trailers, Motor Homes, and Appliances": 0.2,
+    },
 }
 
 # Large service categories hold far more employment than niche manufacturing ones.
 BIG_SECTORS = {
-    "Business Services": 9.0, "Distribution and Electronic Commerce": 9.0,
-    "Hospitality and Tourism": 6.0, "Transportation and Logistics": 5.0,
-    "Education and Knowledge Creation": 4.5, "Financial Services": 3.5,
-    "Construction Products and Services": 2.5, "Food Processing and Manufacturing": 3.0,
-    "Marketing, Design, and Publishing": 2.0, "Insurance Services": 1.8,
-    "Automotive": 2.0, "Production Technology and Heavy Machinery": 1.8,
+    "Business Services": 9.0,
+    "Distribution and Electronic Commerce": 9.0,
+    "Hospitality and Tourism": 6.0,
+    "Transportation and Logistics": 5.0,
+    "Education and Knowledge Creation": 4.5,
+    "Financial Services": 3.5,
+    "Construction Products and Services": 2.5,
+    "Food Processing and Manufacturing": 3.0,
+    "Marketing, Design, and Publishing": 2.0,
+    "Insurance Services": 1.8,
+    "Automotive": 2.0,
+    "Production Technology and Heavy Machinery": 1.8,
     "Information Technology and Analytical Instruments": 1.8,
 }
 SMALL_SECTORS = {
-    "Tobacco": 0.05, "Footwear": 0.12, "Jewelry and Precious Metals": 0.08, "Coal Mining": 0.1,
-    "Metal Mining": 0.06, "Leather and Related Products": 0.1, "Music and Sound Recording": 0.08,
-    "Fishing and Fishing Products": 0.15, "Oil and Gas Production and Transportation": 0.2,
-    "Nonmetal Mining": 0.12, "Water Transportation": 0.2,
+    "Tobacco": 0.05,
+    "Footwear": 0.12,
+    "Jewelry and Precious Metals": 0.08,
+    "Coal Mining": 0.1,
+    "Metal Mining": 0.06,
+    "Leather and Related Products": 0.1,
+    "Music and Sound Recording": 0.08,
+    "Fishing and Fishing Products": 0.15,
+    "Oil and Gas Production and Transportation": 0.2,
+    "Nonmetal Mining": 0.12,
+    "Water Transportation": 0.2,
 }
-RESOURCE_SECTORS = {"Coal Mining", "Metal Mining", "Oil and Gas Production and Transportation",
-                    "Fishing and Fishing Products", "Water Transportation", "Forestry"}
+RESOURCE_SECTORS = {
+    "Coal Mining",
+    "Metal Mining",
+    "Oil and Gas Production and Transportation",
+    "Fishing and Fishing Products",
+    "Water Transportation",
+    "Forestry",
+}
 
 
 @dataclass(frozen=True)
@@ -103,9 +173,12 @@ def _metadata(seed: int) -> dict[str, str]:
     }
 
 
-def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
-                  sectors: pd.DataFrame | None = None,
-                  indicators: IndicatorCatalogue | None = None) -> DemoData:
+def generate_demo(
+    seed: int = DEFAULT_SEED,
+    regions: pd.DataFrame | None = None,
+    sectors: pd.DataFrame | None = None,
+    indicators: IndicatorCatalogue | None = None,
+) -> DemoData:
     """Generate the demo panel and context for every NUTS-2 region x sector x year 2011-2020."""
     rng = np.random.default_rng(seed)
     regions = nuts2_regions(regions)
@@ -131,8 +204,9 @@ def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
     country_dev = np.exp(rng.normal(0.0, 0.45, (len(country_list), n_traded)))
     region_dev = np.exp(rng.normal(0.0, 0.55, (n_regions, n_traded)))
     strong = rng.random((n_regions, n_traded)) < 0.045
-    region_dev = np.where(strong, region_dev * rng.uniform(2.5, 6.0, (n_regions, n_traded)),
-                          region_dev)
+    region_dev = np.where(
+        strong, region_dev * rng.uniform(2.5, 6.0, (n_regions, n_traded)), region_dev
+    )
     resource = np.array([n in RESOURCE_SECTORS for n in names])
     absent = (rng.random((n_regions, n_traded)) < 0.45) & resource
     weights = base * country_dev[country_index] * region_dev
@@ -142,9 +216,11 @@ def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
 
     # Growth: sector trend + regional trend + persistent cluster trend + yearly noise.
     t = np.arange(n_years)
-    growth = (rng.normal(0.004, 0.015, n_traded)[None, :]
-              + rng.normal(0.0, 0.008, n_regions)[:, None]
-              + rng.normal(0.0, 0.018, (n_regions, n_traded)))
+    growth = (
+        rng.normal(0.004, 0.015, n_traded)[None, :]
+        + rng.normal(0.0, 0.008, n_regions)[:, None]
+        + rng.normal(0.0, 0.018, (n_regions, n_traded))
+    )
     noise = rng.normal(0.0, 0.025, (n_regions, n_traded, n_years))
     employment = employment0[:, :, None] * np.exp(growth[:, :, None] * t[None, None, :] + noise)
 
@@ -154,9 +230,11 @@ def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
     region_premium = np.exp(rng.normal(0.0, 0.07, n_regions)) * np.where(capital, 1.18, 1.0)
     cell_premium = np.exp(rng.normal(0.0, 0.06, (n_regions, n_traded)))
     wpe = (wage_country * region_premium)[:, None] * sector_premium[None, :] * cell_premium
-    wpe = wpe[:, :, None] * (1.018 ** t)[None, None, :]
+    wpe = wpe[:, :, None] * (1.018**t)[None, None, :]
     firm_size = np.exp(rng.normal(np.log(12), 0.6, n_traded))
-    enterprises = employment / firm_size[None, :, None] * np.exp(rng.normal(0, 0.1, employment.shape))
+    enterprises = (
+        employment / firm_size[None, :, None] * np.exp(rng.normal(0, 0.1, employment.shape))
+    )
 
     # Emerging industries: fractions of the traded categories they cut across.
     index_of = {n: i for i, n in enumerate(names)}
@@ -192,17 +270,20 @@ def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
     wages = np.where(missing, np.nan, wages)
     ent = np.where(missing, np.nan, ent)
 
-    panel = pd.DataFrame({
-        "region": np.repeat(codes, n_sectors * n_years),
-        "sector": np.tile(np.repeat(sector_codes, n_years), n_regions),
-        "year": np.tile(np.array(YEARS, dtype="int64"), n_regions * n_sectors),
-        "employment": emp.reshape(-1),
-        "enterprises": ent.reshape(-1),
-        "wages": wages.reshape(-1),
-    })
+    panel = pd.DataFrame(
+        {
+            "region": np.repeat(codes, n_sectors * n_years),
+            "sector": np.tile(np.repeat(sector_codes, n_years), n_regions),
+            "year": np.tile(np.array(YEARS, dtype="int64"), n_regions * n_sectors),
+            "employment": emp.reshape(-1),
+            "enterprises": ent.reshape(-1),
+            "wages": wages.reshape(-1),
+        }
+    )
     traded_total = np.nansum(np.where(np.isnan(employment), 0, employment), axis=1)  # (R, T)
-    context = _context(rng, regions, capital, wage_country * region_premium, traded_total,
-                       indicators)
+    context = _context(
+        rng, regions, capital, wage_country * region_premium, traded_total, indicators
+    )
     meta = _metadata(seed)
     panel.attrs.update(meta)
     context.attrs.update(meta)
@@ -211,15 +292,47 @@ def generate_demo(seed: int = DEFAULT_SEED, regions: pd.DataFrame | None = None,
 
 def _capital_flags(regions: pd.DataFrame) -> np.ndarray:
     """Capital-city regions (a rough list by NUTS-2 code) earn a size and wage premium."""
-    capitals = {"AT13", "BE10", "BG41", "CZ01", "DE30", "DK01", "EE00", "EL30", "ES30", "FI1B",
-                "FR10", "HR04", "HU11", "IE06", "ITI4", "LT01", "LV00", "NL32", "PL91", "PT17",
-                "RO32", "SE11", "SI04", "SK01", "UKI3", "NO01", "CH01", "TR10"}
+    capitals = {
+        "AT13",
+        "BE10",
+        "BG41",
+        "CZ01",
+        "DE30",
+        "DK01",
+        "EE00",
+        "EL30",
+        "ES30",
+        "FI1B",
+        "FR10",
+        "HR04",
+        "HU11",
+        "IE06",
+        "ITI4",
+        "LT01",
+        "LV00",
+        "NL32",
+        "PL91",
+        "PT17",
+        "RO32",
+        "SE11",
+        "SI04",
+        "SK01",
+        "UKI3",
+        "NO01",
+        "CH01",
+        "TR10",
+    }
     return regions["code"].isin(capitals).to_numpy()
 
 
-def _context(rng: np.random.Generator, regions: pd.DataFrame, capital: np.ndarray,
-             wage_level: np.ndarray, traded_total: np.ndarray,
-             indicators: IndicatorCatalogue) -> pd.DataFrame:
+def _context(
+    rng: np.random.Generator,
+    regions: pd.DataFrame,
+    capital: np.ndarray,
+    wage_level: np.ndarray,
+    traded_total: np.ndarray,
+    indicators: IndicatorCatalogue,
+) -> pd.DataFrame:
     """Region context: structural totals and every scoreboard indicator within its real range."""
     n_regions, n_years = traded_total.shape
     # One latent "development level" per region, from wages (a proxy for income level), drives
@@ -245,10 +358,12 @@ def _context(rng: np.random.Generator, regions: pd.DataFrame, capital: np.ndarra
         # Map into the central part of the real range, leaving the extremes to real outliers.
         values = low + (high - low) * (0.05 + 0.9 * score)
         columns[code] = np.round(values, 3)
-    frame = pd.DataFrame({
-        "region": np.repeat(regions["code"].to_numpy(), n_years),
-        "year": np.tile(np.array(YEARS, dtype="int64"), n_regions),
-    })
+    frame = pd.DataFrame(
+        {
+            "region": np.repeat(regions["code"].to_numpy(), n_years),
+            "year": np.tile(np.array(YEARS, dtype="int64"), n_regions),
+        }
+    )
     for code, values in columns.items():
         frame[code] = values.reshape(-1)
     # A few indicators are not published for every region and year (as in real scoreboards).

@@ -76,7 +76,9 @@ def _number(raw: dict, key: str, file: str, problems: list, *, lo: float, hi: fl
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        problems.append(Problem(file, f"'{key}' must be a number from {lo:g} to {hi:g}, got {value!r}"))
+        problems.append(
+            Problem(file, f"'{key}' must be a number from {lo:g} to {hi:g}, got {value!r}")
+        )
         return default
     return value
 
@@ -99,12 +101,20 @@ def load_star_parameters(path: str | Path | None = None, **overrides: Any) -> St
         raise BadInputError(Problem(name, "expected a mapping of star parameters"))
     problems: list[Problem] = []
     known = {
-        "year", "period", "size_top_share", "specialisation_min_lq", "productivity_top_share",
-        "dynamism_top_share", "min_employment", "reference_regions",
+        "year",
+        "period",
+        "size_top_share",
+        "specialisation_min_lq",
+        "productivity_top_share",
+        "dynamism_top_share",
+        "min_employment",
+        "reference_regions",
     }
     for key in raw:
         if key not in known:
-            problems.append(Problem(name, f"unknown key '{key}' (known: {', '.join(sorted(known))})"))
+            problems.append(
+                Problem(name, f"unknown key '{key}' (known: {', '.join(sorted(known))})")
+            )
     period = raw.get("period") or {}
     if not isinstance(period, dict):
         problems.append(Problem(name, "'period' must be a mapping with start, end, span_years"))
@@ -115,7 +125,9 @@ def load_star_parameters(path: str | Path | None = None, **overrides: Any) -> St
     elif isinstance(ref, list) and ref and all(isinstance(code, str) for code in ref):
         reference = tuple(ref)
     else:
-        problems.append(Problem(name, "'reference_regions' must be 'all' or a list of region codes"))
+        problems.append(
+            Problem(name, "'reference_regions' must be 'all' or a list of region codes")
+        )
         reference = None
     params = StarParameters(
         year=_year(raw.get("year"), "year", name, problems),
@@ -200,13 +212,18 @@ def load_indicators(path: str | Path | None = None) -> IndicatorCatalogue:
             continue
         if spec["direction"] not in DIRECTIONS:
             problems.append(
-                Problem(name, f"'{where}.direction' must be one of {DIRECTIONS}, got {spec['direction']!r}")
+                Problem(
+                    name,
+                    f"'{where}.direction' must be one of {DIRECTIONS}, got {spec['direction']!r}",
+                )
             )
         if spec.get("weight") not in WEIGHTS:
             problems.append(Problem(name, f"'{where}.weight' must be one of {WEIGHTS}"))
         dim = spec.get("dimension")
         if dim is not None and dim not in dimensions:
-            problems.append(Problem(name, f"'{where}.dimension' {dim!r} is not a declared dimension"))
+            problems.append(
+                Problem(name, f"'{where}.dimension' {dim!r} is not a declared dimension")
+            )
         typical = spec["typical"]
         if not (isinstance(typical, list) and len(typical) == 2 and typical[0] < typical[1]):
             problems.append(Problem(name, f"'{where}.typical' must be [low, high] with low < high"))
@@ -261,8 +278,14 @@ def load_regions_of_analysis(path: str | Path | None = None) -> list[RegionOfAna
         if rid in seen:
             problems.append(Problem(name, f"'{where}.id' {rid!r} is used twice"))
         seen.add(rid)
-        if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
-            problems.append(Problem(name, f"'{where}.members' ({rid}) must be a list of region codes"))
+        if (
+            not isinstance(members, list)
+            or not members
+            or not all(isinstance(m, str) for m in members)
+        ):
+            problems.append(
+                Problem(name, f"'{where}.members' ({rid}) must be a list of region codes")
+            )
             continue
         result.append(RegionOfAnalysis(id=rid, name=str(label or rid), members=tuple(members)))
     if problems:

@@ -33,15 +33,21 @@ def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise BadInputError(
-            [Problem(str(path), f"missing required column (expected {', '.join(required)})", column=c)
-             for c in missing]
+            [
+                Problem(
+                    str(path), f"missing required column (expected {', '.join(required)})", column=c
+                )
+                for c in missing
+            ]
         )
     frame = frame.copy()
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
     blank = frame["code"].isna() | (frame["code"] == "")
     dupes = frame["code"].duplicated(keep="first") & ~blank
-    problems = [Problem(str(path), "empty code", row=i + 2, column="code") for i in frame.index[blank]]
+    problems = [
+        Problem(str(path), "empty code", row=i + 2, column="code") for i in frame.index[blank]
+    ]
     problems += [
         Problem(str(path), f"duplicate code {frame.at[i, 'code']!r}", row=i + 2, column="code")
         for i in frame.index[dupes]
@@ -79,8 +85,12 @@ def _load_sectors_cached(path: str) -> pd.DataFrame:
     if bad.any():
         raise BadInputError(
             [
-                Problem(path, f"sector type must be one of {', '.join(SECTOR_TYPES)}, got {t!r}",
-                        row=i + 2, column="type")
+                Problem(
+                    path,
+                    f"sector type must be one of {', '.join(SECTOR_TYPES)}, got {t!r}",
+                    row=i + 2,
+                    column="type",
+                )
                 for i, t in frame.loc[bad, "type"].items()
             ]
         )
@@ -128,12 +138,17 @@ def resolve_region(
     close = difflib.get_close_matches(key, candidates, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise UnknownRegionError(
-        Problem("region", f"unknown region {key!r}: not a region id of the regions of analysis "
-                          f"nor a code of the region table.{hint}")
+        Problem(
+            "region",
+            f"unknown region {key!r}: not a region id of the regions of analysis "
+            f"nor a code of the region table.{hint}",
+        )
     )
 
 
-def region_names(regions: pd.DataFrame, unions: list[RegionOfAnalysis] | None = None) -> dict[str, str]:
+def region_names(
+    regions: pd.DataFrame, unions: list[RegionOfAnalysis] | None = None
+) -> dict[str, str]:
     """Code -> display name, including the ids of regions of analysis."""
     names = dict(zip(regions["code"], regions["name"], strict=True))
     for union in unions or []:

@@ -30,11 +30,11 @@ from toolkit.reference import load_regions, load_sectors, region_names, resolve_
 
 @dataclass
 class Workspace:
-    panel: pd.DataFrame                 # validated cluster panel (NUTS codes as given)
-    context: pd.DataFrame               # validated region context
-    regions: pd.DataFrame               # region table: code, name, level, parent, country
-    sectors: pd.DataFrame               # sector table: code, name, type, description
-    unions: list[RegionOfAnalysis]      # regions of analysis (default: the pilot regions)
+    panel: pd.DataFrame  # validated cluster panel (NUTS codes as given)
+    context: pd.DataFrame  # validated region context
+    regions: pd.DataFrame  # region table: code, name, level, parent, country
+    sectors: pd.DataFrame  # sector table: code, name, type, description
+    unions: list[RegionOfAnalysis]  # regions of analysis (default: the pilot regions)
     params: StarParameters
     indicators: IndicatorCatalogue
     provenance: dict = field(default_factory=dict)
@@ -70,7 +70,9 @@ class Workspace:
             "context": str(context_path) if context_path else None,
             "synthetic": bool(panel.attrs.get("synthetic")),
             "source": panel.attrs.get("source", Path(panel_path).name),
-            "notice": panel.attrs.get("notice", SYNTHETIC_NOTICE if panel.attrs.get("synthetic") else ""),
+            "notice": panel.attrs.get(
+                "notice", SYNTHETIC_NOTICE if panel.attrs.get("synthetic") else ""
+            ),
             "star_parameters": params.source,
         }
         return cls(panel, context, regions, sectors, unions, params, load_indicators(), provenance)

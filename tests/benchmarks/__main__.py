@@ -1,7 +1,7 @@
 """Run every benchmark module (tests/benchmarks/bench_*.py) or those named on the command line.
 
-    python -m tests.benchmarks            # all
-    python -m tests.benchmarks metrics    # bench_metrics.py only
+python -m tests.benchmarks            # all
+python -m tests.benchmarks metrics    # bench_metrics.py only
 """
 
 from __future__ import annotations
