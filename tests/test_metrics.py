@@ -102,6 +102,19 @@ def test_union_of_regions_recomputes_lq_from_counts(tiny_panel, tiny_sectors):
     assert set(m.region) == {"ab", "C"}
 
 
+def test_union_cell_is_missing_when_a_member_cell_is_missing(tiny_panel, tiny_sectors):
+    panel = tiny_panel.copy()
+    panel.loc[
+        (panel.region == "B") & (panel.sector == "X") & (panel.year == 2015), "employment"
+    ] = np.nan
+    union = RegionOfAnalysis("ab", "A and B", ("A", "B"))
+    summed = aggregate_regions(panel, [union])
+    cell = summed[(summed.region == "ab") & (summed.sector == "X")].set_index("year").employment
+    assert np.isnan(cell[2015]) and cell[2020] == 300
+    m = cluster_metrics(summed, tiny_sectors, StarParameters(year=2020))
+    assert np.isnan(_row(m, "ab", "X").growth)  # not a fake jump from 50 to 300
+
+
 def test_star_summary_counts_starred_clusters(tiny_panel, tiny_sectors):
     m = cluster_metrics(tiny_panel, tiny_sectors, StarParameters(year=2020))
     summary = star_summary(m, [RegionOfAnalysis("A", "Region A", ("A",))], {"Y": "Sector Y"})

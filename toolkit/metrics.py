@@ -40,8 +40,9 @@ NO_WAGES_NOTE = "no wage data: productivity star not assessed"
 def aggregate_regions(panel: pd.DataFrame, unions: Iterable[RegionOfAnalysis]) -> pd.DataFrame:
     """Replace the member codes of each union by one row per union id, summing the counts.
 
-    A cell that is missing in every member stays missing (``min_count=1``); regions that are
-    in no union pass through unchanged. A code in two unions is counted in both.
+    A union's cell is missing when any member's cell is missing (a partial sum would understate
+    it); regions that are in no union pass through unchanged. A code in two unions is counted
+    in both.
     """
     unions = [u for u in unions if len(u.members) > 1 or u.members[0] != u.id]
     if not unions:
@@ -52,12 +53,15 @@ def aggregate_regions(panel: pd.DataFrame, unions: Iterable[RegionOfAnalysis]) -
         columns=["region", "union"],
     )
     members = panel.merge(mapping, on="region", how="inner")
-    summed = (
-        members.groupby(["union", "sector", "year"], sort=False, observed=True)[counts]
-        .sum(min_count=1)
-        .reset_index()
-        .rename(columns={"union": "region"})
+    grouped = members.groupby(["union", "sector", "year"], sort=False, observed=True)[counts]
+    summed = grouped.sum(min_count=1)
+    # A union's cell is unknown when a member's cell is missing (suppressed): a partial sum
+    # would understate it and fake growth or decline between years.
+    size = pd.Series({u.id: len(set(u.members)) for u in unions}, name="n_members")
+    complete = grouped.count().ge(
+        size.reindex(summed.index.get_level_values(0)).to_numpy()[:, None]
     )
+    summed = summed.where(complete).reset_index().rename(columns={"union": "region"})
     covered = set(mapping["region"])
     rest = panel[~panel["region"].isin(covered)]
     result = pd.concat([rest, summed], ignore_index=True)
