@@ -1,0 +1,649 @@
+"""Assessment engine: challenges, strengths, recommendations and consultant findings.
+
+Pure computation driven by ``parameters/`` (challenges.yaml, recommendations.yaml,
+assessment.yaml, consultant_findings.yaml). Every item carries its evidence — indicator,
+value, benchmark and the rule in words — so each sentence of a report traces to a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit import paths
+from toolkit.errors import BadInputError, Problem
+from toolkit.parameters import IndicatorCatalogue, read_yaml
+
+COMPARISONS = (
+    "worse_than_share_of_eu_median",
+    "bottom_quartile",
+    "below_eu_median",
+    "worsening",
+    "few_star_clusters",
+    "low_cluster_productivity",
+)
+INDICATOR_FREE = ("few_star_clusters", "low_cluster_productivity")
+SEVERITY_LABELS = {1: "moderate", 2: "serious", 3: "severe"}
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    comparison: str
+    severity: int
+    indicator: str | None = None
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class ChallengeDefinition:
+    id: str
+    name: str
+    joint: bool
+    min_rules: int
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    title: str
+    text: str
+    challenges: tuple[str, ...]
+    step: int
+    source: str
+
+
+@dataclass(frozen=True)
+class AssessmentParameters:
+    challenges: dict[str, ChallengeDefinition]
+    recommendations: tuple[Recommendation, ...]
+    steps: dict[int, str]
+    strengths: dict[str, float]
+    peers: int
+    findings: dict[str, dict]  # region id -> {"challenges": [...], "notes": str}
+
+
+def _file(name: str, directory: str | Path | None) -> Path:
+    return Path(directory or paths.parameters_dir()) / name
+
+
+def load_challenges(
+    path: str | Path | None = None, indicators: IndicatorCatalogue | None = None
+) -> dict[str, ChallengeDefinition]:
+    """Read challenge rules; errors name the file and the key (``challenges.X.rules[2]``)."""
+    file = Path(path) if path else _file("challenges.yaml", None)
+    raw = read_yaml(file)
+    name = str(file)
+    entries = raw.get("challenges") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise BadInputError(Problem(name, "expected a mapping under 'challenges'"))
+    problems: list[Problem] = []
+    result: dict[str, ChallengeDefinition] = {}
+    for cid, spec in entries.items():
+        where = f"challenges.{cid}"
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("rules"), list)
+            or not spec["rules"]
+        ):
+            problems.append(Problem(name, f"'{where}' needs a name and a non-empty list of rules"))
+            continue
+        rules = []
+        for i, rule in enumerate(spec["rules"], start=1):
+            rwhere = f"{where}.rules[{i}]"
+            if not isinstance(rule, dict):
+                problems.append(Problem(name, f"'{rwhere}' must be a mapping"))
+                continue
+            comparison = rule.get("comparison")
+            if comparison not in COMPARISONS:
+                problems.append(
+                    Problem(
+                        name,
+                        f"'{rwhere}.comparison' must be one of "
+                        f"{', '.join(COMPARISONS)}, got {comparison!r}",
+                    )
+                )
+                continue
+            indicator = rule.get("indicator")
+            if comparison not in INDICATOR_FREE:
+                if not indicator:
+                    problems.append(Problem(name, f"'{rwhere}' needs an 'indicator'"))
+                    continue
+                if indicators is not None and indicator not in indicators.indicators:
+                    problems.append(
+                        Problem(
+                            name, f"'{rwhere}.indicator' {indicator!r} is not in indicators.yaml"
+                        )
+                    )
+                    continue
+            threshold = rule.get("threshold")
+            needs_threshold = comparison in (
+                "worse_than_share_of_eu_median",
+                "worsening",
+                *INDICATOR_FREE,
+            )
+            if needs_threshold and not isinstance(threshold, int | float):
+                problems.append(Problem(name, f"'{rwhere}.threshold' must be a number"))
+                continue
+            severity = rule.get("severity", 1)
+            if severity not in SEVERITY_LABELS:
+                problems.append(Problem(name, f"'{rwhere}.severity' must be 1, 2 or 3"))
+                continue
+            rules.append(
+                Rule(
+                    comparison,
+                    int(severity),
+                    indicator,
+                    float(threshold) if threshold is not None else None,
+                )
+            )
+        result[cid] = ChallengeDefinition(
+            id=cid,
+            name=str(spec.get("name", cid)),
+            joint=bool(spec.get("joint", False)),
+            min_rules=int(spec.get("min_rules", 1)),
+            rules=tuple(rules),
+        )
+    if problems:
+        raise BadInputError(problems)
+    return result
+
+
+def load_assessment_parameters(
+    directory: str | Path | None = None, indicators: IndicatorCatalogue | None = None
+) -> AssessmentParameters:
+    """All assessment parameters from one folder (default ``parameters/``), cross-checked."""
+    challenges = load_challenges(_file("challenges.yaml", directory), indicators)
+    rec_file = _file("recommendations.yaml", directory)
+    raw = read_yaml(rec_file) or {}
+    problems: list[Problem] = []
+    steps = {int(k): str(v) for k, v in (raw.get("steps") or {}).items()}
+    recommendations = []
+    for i, rec in enumerate(raw.get("recommendations") or [], start=1):
+        where = f"recommendations[{i}]"
+        missing = [k for k in ("id", "title", "text", "challenges", "step") if k not in rec]
+        if missing:
+            problems.append(Problem(str(rec_file), f"'{where}' lacks {', '.join(missing)}"))
+            continue
+        unknown = [c for c in rec["challenges"] if c not in challenges]
+        if unknown:
+            problems.append(
+                Problem(
+                    str(rec_file),
+                    f"'{where}.challenges' names unknown challenge(s) {', '.join(unknown)}",
+                )
+            )
+        if rec["step"] not in steps:
+            problems.append(
+                Problem(str(rec_file), f"'{where}.step' must be one of {sorted(steps)}")
+            )
+        recommendations.append(
+            Recommendation(
+                id=rec["id"],
+                title=rec["title"],
+                text=" ".join(str(rec["text"]).split()),
+                challenges=tuple(rec["challenges"]),
+                step=int(rec["step"]),
+                source=str(rec.get("source", "")),
+            )
+        )
+    settings = read_yaml(_file("assessment.yaml", directory)) or {}
+    findings_file = _file("consultant_findings.yaml", directory)
+    findings_raw = read_yaml(findings_file) if findings_file.is_file() else {"regions": {}}
+    findings = {}
+    for rid, entry in (findings_raw.get("regions") or {}).items():
+        listed = list((entry or {}).get("challenges") or [])
+        unknown = [c for c in listed if c not in challenges]
+        if unknown:
+            problems.append(
+                Problem(
+                    str(findings_file),
+                    f"'regions.{rid}.challenges' names unknown challenge(s) {', '.join(unknown)}",
+                )
+            )
+        findings[rid] = {
+            "challenges": listed,
+            "notes": " ".join(str((entry or {}).get("notes", "")).split()),
+        }
+    if problems:
+        raise BadInputError(problems)
+    return AssessmentParameters(
+        challenges=challenges,
+        recommendations=tuple(recommendations),
+        steps=steps,
+        strengths=dict(settings.get("strengths") or {}),
+        peers=int(settings.get("peers", 5)),
+        findings=findings,
+    )
+
+
+# --- challenges -----------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """One rule that held: the number, what it was compared with, and the rule in words."""
+
+    rule: str
+    indicator: str | None
+    indicator_name: str
+    value: float
+    benchmark: float
+    unit: str
+    severity: int
+    sentence: str
+
+
+@dataclass
+class Challenge:
+    id: str
+    name: str
+    joint: bool
+    severity: int
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+
+def _fmt(value: float, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    magnitude = abs(value)
+    text = (
+        f"{value:,.0f}"
+        if magnitude >= 100
+        else f"{value:,.1f}"
+        if magnitude >= 10
+        else f"{value:,.2f}"
+    )
+    if unit.startswith("%"):
+        return f"{text} %"
+    return f"{text} {unit}".strip() if unit and not unit.startswith("index") else text
+
+
+def detect_challenges(
+    region_id: str,
+    sb: pd.DataFrame,
+    context: pd.DataFrame,
+    clusters: pd.DataFrame,
+    all_clusters: pd.DataFrame,
+    params: AssessmentParameters,
+    indicators: IndicatorCatalogue,
+    period: tuple[int, int],
+) -> list[Challenge]:
+    """Apply every rule of ``challenges.yaml`` to the region; detected challenges, most severe
+    first, each with the evidence of the rules that held.
+
+    ``sb`` is the scoreboard (all regions), ``context`` the context with union rows,
+    ``clusters`` the region's cluster metrics and ``all_clusters`` the table it was ranked in.
+    """
+    own = sb[sb["region"] == region_id].set_index("indicator")
+    history = context[context["region"] == region_id].set_index("year").sort_index()
+    found = []
+    for definition in params.challenges.values():
+        evidence = []
+        for rule in definition.rules:
+            item = _apply_rule(rule, own, history, clusters, all_clusters, indicators, period)
+            if item is not None:
+                evidence.append(item)
+        if len(evidence) >= definition.min_rules:
+            found.append(
+                Challenge(
+                    definition.id,
+                    definition.name,
+                    definition.joint,
+                    max(e.severity for e in evidence),
+                    evidence,
+                )
+            )
+    return sorted(found, key=lambda c: (-c.severity, -len(c.evidence), c.id))
+
+
+def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) -> Evidence | None:
+    if rule.comparison == "few_star_clusters":
+        traded = clusters[clusters["sector_type"] != "emerging"]
+        total = traded["employment"].sum()
+        share = traded.loc[traded["stars"] >= 2, "employment"].sum() / total if total else np.nan
+        if np.isnan(share) or share >= rule.threshold:
+            return None
+        return Evidence(
+            rule.comparison,
+            None,
+            "Employment in star clusters (2+ stars)",
+            100 * share,
+            100 * rule.threshold,
+            "% of traded employment",
+            rule.severity,
+            f"only {100 * share:.1f} % of traded employment is in clusters with two or "
+            f"more stars (rule: below {100 * rule.threshold:.0f} %)",
+        )
+    if rule.comparison == "low_cluster_productivity":
+        traded = clusters[(clusters["sector_type"] != "emerging") & clusters["wages"].notna()]
+        ref = all_clusters[
+            (all_clusters["sector_type"] != "emerging")
+            & all_clusters["in_reference"]
+            & all_clusters["wages"].notna()
+        ]
+        if traded.empty or ref.empty:
+            return None  # no wage data: the rule cannot be assessed
+        own_wpe = traded["wages"].sum() / traded["employment"].sum()
+        europe = ref["wages"].sum() / ref["employment"].sum()
+        if own_wpe >= rule.threshold * europe:
+            return None
+        return Evidence(
+            rule.comparison,
+            None,
+            "Wage per employee in traded clusters",
+            own_wpe,
+            europe,
+            "EUR",
+            rule.severity,
+            f"wage per employee in traded clusters is EUR {own_wpe:,.0f}, "
+            f"{own_wpe / europe:.0%} of the European level (EUR {europe:,.0f}; rule: "
+            f"below {rule.threshold:.0%})",
+        )
+    if rule.indicator not in own.index:
+        return None  # indicator not in the data: the rule cannot be assessed
+    row = own.loc[rule.indicator]
+    value, median, unit = float(row["value"]), float(row["eu_median"]), str(row["unit"])
+    if np.isnan(value):
+        return None
+    name = str(row["name"])
+    higher = bool(row["higher_is_better"])
+    if rule.comparison == "worse_than_share_of_eu_median":
+        limit = rule.threshold * median if higher else median / rule.threshold
+        held = value < limit if higher else value > limit
+        words = (
+            f"{name} is {_fmt(value, unit)}, {'below' if higher else 'above'} "
+            f"{rule.threshold:.0%} {'of' if higher else 'beyond'} the EU median "
+            f"({_fmt(median, unit)})"
+        )
+        benchmark = limit
+    elif rule.comparison == "bottom_quartile":
+        held = float(row["score"]) < 25
+        words = (
+            f"{name} ({_fmt(value, unit)}) is among the weakest quarter of European regions "
+            f"(score {float(row['score']):.0f}/100; EU median {_fmt(median, unit)})"
+        )
+        benchmark = float(row["eu_p25"] if higher else row["eu_p75"])
+    elif rule.comparison == "below_eu_median":
+        held = float(row["score"]) < 50
+        words = (
+            f"{name} ({_fmt(value, unit)}) is {'below' if higher else 'above'} the EU median "
+            f"({_fmt(median, unit)})"
+        )
+        benchmark = median
+    elif rule.comparison == "worsening":
+        start, end = period
+        series = history[rule.indicator].dropna() if rule.indicator in history else pd.Series()
+        before = series[series.index <= start]
+        after = series[series.index <= end]
+        if before.empty or after.empty or before.iloc[-1] == 0:
+            return None
+        first, last = float(before.iloc[-1]), float(after.iloc[-1])
+        change = (last - first) / abs(first)
+        held = change < -rule.threshold if higher else change > rule.threshold
+        words = (
+            f"{name} went from {_fmt(first, unit)} in {int(before.index[-1])} to "
+            f"{_fmt(last, unit)} in {int(after.index[-1])} ({change:+.0%})"
+        )
+        value, benchmark = last, first
+    else:  # pragma: no cover - load_challenges rejects other comparisons
+        return None
+    if not held:
+        return None
+    return Evidence(
+        rule.comparison, rule.indicator, name, value, benchmark, unit, rule.severity, words
+    )
+
+
+def _is_one(value) -> bool:
+    return not pd.isna(value) and int(value) == 1
+
+
+# --- strengths ------------------------------------------------------------------------------
+
+
+@dataclass
+class Strength:
+    kind: str  # star_cluster, specialisation, growing, emerging, dimension
+    label: str
+    sentence: str
+    figures: dict
+
+
+def find_strengths(
+    clusters: pd.DataFrame,
+    dimensions: pd.DataFrame,
+    region_id: str,
+    params: AssessmentParameters,
+    sector_names: dict[str, str],
+    dimension_labels: dict[str, str],
+) -> list[Strength]:
+    """Star clusters, leading specialisations, growing sectors, emerging industries with a
+    specialisation, and scoreboard dimensions above the benchmark, each with its figures."""
+    s = {
+        "star_cluster_min_stars": 2,
+        "leading_specialisation_lq": 1.5,
+        "emerging_specialisation_lq": 1.25,
+        "growing_min_growth": 0.02,
+        "growing_min_employment": 1000,
+        "dimension_min_score": 60,
+        "top_n": 5,
+        **params.strengths,
+    }
+    top_n = int(s["top_n"])
+    traded = clusters[clusters["sector_type"] != "emerging"]
+    emerging = clusters[clusters["sector_type"] == "emerging"]
+    out: list[Strength] = []
+
+    def figures(row) -> dict:
+        return {
+            "sector": row.sector,
+            "stars": int(row.stars),
+            "employment": float(row.employment),
+            "lq": float(row.lq),
+            "wage_per_employee": float(row.wage_per_employee),
+            "growth": float(row.growth),
+        }
+
+    def describe(row) -> str:
+        parts = [f"{row.employment:,.0f} employees", f"LQ {row.lq:.2f}"]
+        if not np.isnan(row.wage_per_employee):
+            parts.append(f"EUR {row.wage_per_employee:,.0f} per employee")
+        if not np.isnan(row.growth):
+            parts.append(f"{row.growth:+.1%} a year")
+        return ", ".join(parts)
+
+    stars = (
+        traded[traded["stars"] >= s["star_cluster_min_stars"]]
+        .sort_values(["stars", "lq"], ascending=False)
+        .head(top_n)
+    )
+    for row in stars.itertuples():
+        name = sector_names.get(row.sector, row.sector)
+        which = [
+            label
+            for label, col in (
+                ("size", "size_star"),
+                ("specialisation", "specialisation_star"),
+                ("productivity", "productivity_star"),
+                ("dynamism", "dynamism_star"),
+            )
+            if _is_one(getattr(row, col))
+        ]
+        out.append(
+            Strength(
+                "star_cluster",
+                name,
+                f"{name}: {int(row.stars)} stars ({', '.join(which)}); {describe(row)}",
+                figures(row),
+            )
+        )
+    specialised = (
+        traded[traded["lq"] >= s["leading_specialisation_lq"]]
+        .sort_values("lq", ascending=False)
+        .head(top_n)
+    )
+    for row in specialised.itertuples():
+        name = sector_names.get(row.sector, row.sector)
+        out.append(
+            Strength(
+                "specialisation",
+                name,
+                f"{name} is {row.lq:.1f} times as concentrated in the region as in "
+                f"Europe; {describe(row)}",
+                figures(row),
+            )
+        )
+    growing = (
+        traded[
+            (traded["growth"] >= s["growing_min_growth"])
+            & (traded["employment"] >= s["growing_min_employment"])
+        ]
+        .sort_values("growth", ascending=False)
+        .head(top_n)
+    )
+    for row in growing.itertuples():
+        name = sector_names.get(row.sector, row.sector)
+        out.append(
+            Strength(
+                "growing",
+                name,
+                f"{name} grew by {row.growth:+.1%} a year from {int(row.growth_start)} "
+                f"to {int(row.growth_end)}; {describe(row)}",
+                figures(row),
+            )
+        )
+    em = (
+        emerging[emerging["lq"] >= s["emerging_specialisation_lq"]]
+        .sort_values("lq", ascending=False)
+        .head(top_n)
+    )
+    for row in em.itertuples():
+        name = sector_names.get(row.sector, row.sector)
+        out.append(
+            Strength(
+                "emerging",
+                name,
+                f"Emerging industry {name} is specialised (LQ {row.lq:.2f}); {describe(row)}",
+                figures(row),
+            )
+        )
+    own_dims = dimensions[
+        (dimensions["region"] == region_id) & (dimensions["score"] >= s["dimension_min_score"])
+    ]
+    for row in own_dims.sort_values("score", ascending=False).itertuples():
+        label = dimension_labels.get(row.dimension, row.dimension)
+        out.append(
+            Strength(
+                "dimension",
+                label,
+                f"{label}: scoreboard score {row.score:.0f}/100 (EU median = 50, "
+                f"{int(row.indicators)} indicators)",
+                {"dimension": row.dimension, "score": float(row.score)},
+            )
+        )
+    return out
+
+
+# --- recommendations and findings ---------------------------------------------------------------
+
+
+@dataclass
+class Advice:
+    recommendation: Recommendation
+    step_name: str
+    priority: int
+    addresses: list[str]  # names of the detected challenges it answers
+
+
+def recommend(challenges: list[Challenge], params: AssessmentParameters) -> list[Advice]:
+    """Catalogue entries that answer the detected challenges, prioritised by severity.
+
+    Priority = the highest severity among the challenges an entry answers, plus one for each
+    further challenge it answers; ties go to the earlier step of the transition process.
+    """
+    severity = {c.id: c.severity for c in challenges}
+    names = {c.id: c.name for c in challenges}
+    advice = []
+    for rec in params.recommendations:
+        hit = [cid for cid in rec.challenges if cid in severity]
+        if not hit:
+            continue
+        priority = max(severity[c] for c in hit) + (len(hit) - 1)
+        advice.append(
+            Advice(
+                rec, params.steps.get(rec.step, str(rec.step)), priority, [names[c] for c in hit]
+            )
+        )
+    return sorted(advice, key=lambda a: (-a.priority, a.recommendation.step, a.recommendation.id))
+
+
+def compare_findings(
+    region_id: str, challenges: list[Challenge], params: AssessmentParameters
+) -> pd.DataFrame:
+    """Consultants' findings beside the indicator-based detection, challenge by challenge.
+
+    ``agreement``: "both", "consultants only" or "indicators only".
+    """
+    detected = {c.id: c for c in challenges}
+    consultant = set(params.findings.get(region_id, {}).get("challenges", []))
+    rows = []
+    for cid, definition in params.challenges.items():
+        in_c, in_d = cid in consultant, cid in detected
+        if not (in_c or in_d):
+            continue
+        rows.append(
+            {
+                "challenge": cid,
+                "name": definition.name,
+                "consultant": in_c,
+                "detected": in_d,
+                "severity": detected[cid].severity_label if in_d else "",
+                "agreement": "both"
+                if in_c and in_d
+                else "consultants only"
+                if in_c
+                else "indicators only",
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["challenge", "name", "consultant", "detected", "severity", "agreement"]
+    )
+
+
+def joint_matrix(
+    detected: dict[str, list[Challenge]], params: AssessmentParameters, region_ids: list[str]
+) -> pd.DataFrame:
+    """Challenge x region matrix (long form): challenge, region, consultant, detected."""
+    rows = []
+    for cid in params.challenges:
+        for rid in region_ids:
+            rows.append(
+                {
+                    "challenge": cid,
+                    "region": rid,
+                    "consultant": cid in params.findings.get(rid, {}).get("challenges", []),
+                    "detected": any(c.id == cid for c in detected.get(rid, [])),
+                }
+            )
+    return pd.DataFrame(rows, columns=["challenge", "region", "consultant", "detected"])
+
+
+def evidence_table(challenges: list[Challenge]) -> pd.DataFrame:
+    """Every piece of evidence of every detected challenge, one row each."""
+    rows = [
+        {"challenge": c.name, "severity": c.severity_label, **asdict(e)}
+        for c in challenges
+        for e in c.evidence
+    ]
+    return pd.DataFrame(rows)

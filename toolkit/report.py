@@ -1,0 +1,533 @@
+"""A region's assessment, assembled for the report notebook, and its prose in Markdown.
+
+``prepare`` computes everything that is the same for all regions once (metrics, scoreboard,
+dimension scores, parameters); ``assess`` then picks one region out of it in milliseconds.
+The batch pickles the prepared bundle once and every notebook loads it, so no report redoes
+the metrics. The ``*_markdown`` functions turn an assessment into readable sections.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.assessment import (
+    Advice,
+    AssessmentParameters,
+    Challenge,
+    Strength,
+    compare_findings,
+    detect_challenges,
+    find_strengths,
+    load_assessment_parameters,
+    recommend,
+)
+from toolkit.parameters import RegionOfAnalysis
+from toolkit.scoreboard import compare_with_peers, dimension_scores, peer_regions, scoreboard
+from toolkit.workspace import Workspace
+
+
+@dataclass
+class Prepared:
+    """Everything the reports of one batch share, computed once."""
+
+    workspace: Workspace
+    scoreboard: pd.DataFrame
+    dimensions: pd.DataFrame
+    params: AssessmentParameters
+
+
+def prepare(ws: Workspace, params: AssessmentParameters | None = None) -> Prepared:
+    """Compute metrics (regions as given and regions of analysis), scoreboard and dimensions."""
+    params = params or load_assessment_parameters(indicators=ws.indicators)
+    ws.metrics  # noqa: B018 - computed now so that the pickle carries it
+    ws.analysis_metrics  # noqa: B018
+    context = ws.analysis_context
+    sb = scoreboard(context, ws.indicators, ws.year, union_ids=[u.id for u in ws.unions])
+    return Prepared(ws, sb, dimension_scores(sb, ws.indicators.dimensions), params)
+
+
+def save_prepared(prepared: Prepared, path: str | Path) -> Path:
+    """Pickle the bundle atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return path
+
+
+_CACHE: dict[tuple[str, float], Prepared] = {}
+
+
+def load_prepared(path: str | Path) -> Prepared:
+    """Load a bundle written by ``save_prepared``; a warm kernel loads each file once."""
+    path = Path(path)
+    key = (str(path.resolve()), path.stat().st_mtime)
+    if key not in _CACHE:
+        _CACHE.clear()
+        with path.open("rb") as handle:
+            _CACHE[key] = pickle.load(handle)  # our own file, written by save_prepared
+    return _CACHE[key]
+
+
+@dataclass
+class RegionAssessment:
+    """One region's assessment: the figures and every finding with its evidence."""
+
+    region: RegionOfAnalysis
+    year: int
+    period: tuple[int, int]
+    clusters: pd.DataFrame
+    table: pd.DataFrame
+    scoreboard: pd.DataFrame
+    dimensions: pd.DataFrame
+    peers: list[str]
+    peer_comparison: pd.DataFrame
+    challenges: list[Challenge]
+    strengths: list[Strength]
+    advice: list[Advice]
+    findings: pd.DataFrame
+    consultant_notes: str
+    provenance: dict
+    thresholds: dict
+    wages_available: bool
+    reference_note: str
+    names: dict = field(repr=False, default_factory=dict)
+    sector_names: dict = field(repr=False, default_factory=dict)
+    dimension_labels: dict = field(repr=False, default_factory=dict)
+    steps: dict = field(repr=False, default_factory=dict)
+
+
+def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> RegionAssessment:
+    """Assess one region (id of a region of analysis, region code or name)."""
+    ws = prepared.workspace
+    region, clusters, table = ws.metrics_for(region_key)
+    union_ids = {u.id for u in ws.unions}
+    members = set(region.members)
+    exclude = (union_ids | members) - {region.id} if ws.is_union(region.id) else union_ids
+    n_peers = prepared.params.peers if peers is None else peers
+    peer_ids = peer_regions(
+        table, ws.analysis_context, region.id, ws.year, n_peers, exclude=exclude | members
+    )
+    period = tuple(table.attrs.get("period", (ws.year, ws.year)))
+    challenges = detect_challenges(
+        region.id,
+        prepared.scoreboard,
+        ws.analysis_context,
+        clusters,
+        table,
+        prepared.params,
+        ws.indicators,
+        period,
+    )
+    countries = sorted({str(c)[:2] for c in table["region"].unique() if not ws.is_union(c)})
+    reference_note = (
+        f"all {table['region'].nunique()} regions of the data ({len(countries)} countries)"
+        if ws.params.reference_regions is None
+        else f"{len(ws.params.reference_regions)} regions listed in the star parameters"
+    )
+    return RegionAssessment(
+        region=region,
+        year=ws.year,
+        period=period,
+        clusters=clusters,
+        table=table,
+        scoreboard=prepared.scoreboard[prepared.scoreboard["region"] == region.id],
+        dimensions=prepared.dimensions,
+        peers=peer_ids,
+        peer_comparison=compare_with_peers(prepared.scoreboard, region.id, peer_ids),
+        challenges=challenges,
+        strengths=find_strengths(
+            clusters,
+            prepared.dimensions,
+            region.id,
+            prepared.params,
+            ws.sector_names,
+            ws.indicators.dimensions,
+        ),
+        advice=recommend(challenges, prepared.params),
+        findings=compare_findings(region.id, challenges, prepared.params),
+        consultant_notes=prepared.params.findings.get(region.id, {}).get("notes", ""),
+        provenance=dict(ws.provenance),
+        thresholds=ws.params.describe(),
+        wages_available=bool(table.attrs.get("wages_available", True)),
+        reference_note=reference_note,
+        names=ws.names,
+        sector_names=ws.sector_names,
+        dimension_labels=ws.indicators.dimensions,
+        steps=prepared.params.steps,
+    )
+
+
+# --- prose ------------------------------------------------------------------------------------
+
+
+def _e(text: object) -> str:
+    """Escape text that comes from data files, so a name never becomes markup."""
+    return html.escape(str(text), quote=False)
+
+
+def synthetic_banner(a: RegionAssessment) -> str:
+    if not a.provenance.get("synthetic"):
+        return ""
+    return (
+        "<div style='border:2px solid #b00;background:#fee;padding:8px;font-weight:bold'>"
+        "SYNTHETIC DEMO DATA — every figure in this report is generated for demonstration "
+        "and describes no real region.</div>"
+    )
+
+
+def title_markdown(a: RegionAssessment) -> str:
+    return (
+        f"# Regional assessment: {_e(a.region.name)}\n\n*Cluster portfolio, framework "
+        f"conditions, challenges and recommendations, {a.year}.*"
+    )
+
+
+def profile_markdown(a: RegionAssessment) -> str:
+    members = ", ".join(f"{_e(code)} ({_e(a.names.get(code, code))})" for code in a.region.members)
+    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
+    employment = traded["employment"].sum()
+    thresholds = "; ".join(f"{k}: {_e(v)}" for k, v in a.thresholds.items())
+    source = _e(a.provenance.get("source", ""))
+    wages = (
+        ""
+        if a.wages_available
+        else (
+            "\n- **Wages are missing from the data**: no productivity star was assessed, and the "
+            "productivity rules of the challenge detection were skipped."
+        )
+    )
+    return f"""## 1. Region profile and data provenance
+
+- **Region of analysis:** {_e(a.region.name)} — NUTS codes {members}.
+- **Employment in traded clusters ({a.year}):** {employment:,.0f} persons in
+  {int((traded["employment"] > 0).sum())} cluster categories.
+- **Data:** {source} (panel `{_e(Path(str(a.provenance.get("panel", ""))).name)}`,
+  context `{_e(Path(str(a.provenance.get("context") or "—")).name)}`).
+- **Analysis year:** {a.year}; growth measured {a.period[0]}–{a.period[1]} (CAGR).
+- **Reference set:** {_e(a.reference_note)}.
+- **Star thresholds:** {thresholds}.{wages}
+"""
+
+
+def portfolio_markdown(a: RegionAssessment) -> str:
+    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
+    counts = traded["stars"].value_counts().reindex([4, 3, 2, 1, 0], fill_value=0)
+    starred = traded[traded["stars"] > 0]
+    largest = traded.sort_values("employment", ascending=False).head(3)
+    names = ", ".join(_e(a.sector_names.get(s, s)) for s in largest["sector"])
+    share_top3 = largest["employment"].sum() / traded["employment"].sum() if len(traded) else 0
+    return f"""## 2. Cluster portfolio
+
+{_e(a.region.name)} has **{len(starred)} traded clusters with at least one star**
+({counts[4]} with four, {counts[3]} with three, {counts[2]} with two and {counts[1]} with one
+star) out of {len(traded)} categories. The three largest — {names} — employ
+{share_top3:.0%} of the region's traded-cluster workforce. The charts show the stars of the
+leading clusters, specialisation (LQ) against growth, and cluster size.
+"""
+
+
+def strengths_markdown(a: RegionAssessment) -> str:
+    if not a.strengths:
+        return (
+            "## 3. Strengths\n\nNo cluster or scoreboard dimension passes the strength "
+            "thresholds of `parameters/assessment.yaml`."
+        )
+    titles = {
+        "star_cluster": "Star clusters",
+        "specialisation": "Leading specialisations",
+        "growing": "Growing sectors",
+        "emerging": "Emerging industries with a specialisation",
+        "dimension": "Framework conditions above the European median",
+    }
+    lines = ["## 3. Strengths", ""]
+    for kind, title in titles.items():
+        items = [s for s in a.strengths if s.kind == kind]
+        if items:
+            lines += [f"**{title}**", ""] + [f"- {_e(s.sentence)}" for s in items] + [""]
+    return "\n".join(lines)
+
+
+def challenges_markdown(a: RegionAssessment) -> str:
+    lines = ["## 4. Challenges", ""]
+    if not a.challenges:
+        lines.append("No challenge rule of `parameters/challenges.yaml` holds for this region.")
+    for c in a.challenges:
+        joint = " (joint challenge of the Summary Report)" if c.joint else ""
+        lines.append(f"**{_e(c.name)}** — {c.severity_label}{joint}")
+        lines += [f"- {_e(e.sentence)}" for e in c.evidence]
+        lines.append("")
+    lines += ["### Consultants' findings and indicators", ""]
+    if a.consultant_notes:
+        lines += [f"> {_e(a.consultant_notes)}", ""]
+    if a.findings.empty:
+        lines.append("Neither the consultants nor the indicators name a challenge.")
+    else:
+        lines += ["| challenge | consultants | indicators | agreement |", "|---|---|---|---|"]
+        for row in a.findings.itertuples():
+            lines.append(
+                f"| {_e(row.name)} | {'yes' if row.consultant else '—'} | "
+                f"{row.severity if row.detected else '—'} | {row.agreement} |"
+            )
+        agree = int((a.findings["agreement"] == "both").sum())
+        lines += [
+            "",
+            f"The indicators confirm {agree} of the "
+            f"{int(a.findings['consultant'].sum())} challenges the consultants found.",
+        ]
+    return "\n".join(lines)
+
+
+def recommendations_markdown(a: RegionAssessment, top: int = 8) -> str:
+    lines = ["## 5. Recommendations", ""]
+    if not a.advice:
+        lines.append("No detected challenge calls for a recommendation of the catalogue.")
+    for i, adv in enumerate(a.advice[:top], start=1):
+        rec = adv.recommendation
+        lines.append(
+            f"{i}. **{_e(rec.title)}** (priority {adv.priority}; step {rec.step}: "
+            f"{_e(adv.step_name)}) — {_e(rec.text)} *Addresses: "
+            f"{_e('; '.join(adv.addresses))}. Source: {_e(rec.source)}.*"
+        )
+    return "\n".join(lines)
+
+
+def scoreboard_markdown(a: RegionAssessment) -> str:
+    own = a.dimensions[a.dimensions["region"] == a.region.id].sort_values("score")
+    if own.empty:
+        return "## Regional Ecosystem Scoreboard\n\nNo context indicators in the data."
+    weakest, strongest = own.iloc[0], own.iloc[-1]
+    peers = ", ".join(_e(a.names.get(p, p)) for p in a.peers) or "none found"
+    better = a.peer_comparison[a.peer_comparison["vs_peers"] == "above"]
+    return f"""### Regional Ecosystem Scoreboard
+
+Scores run from 0 to 100 against the European distribution (50 = EU median; direction
+applied, so higher is always better). Strongest dimension: **{_e(strongest.dimension_name)}**
+({strongest.score:.0f}); weakest: **{_e(weakest.dimension_name)}** ({weakest.score:.0f}).
+Peer regions (most similar sector structure and GDP per capita): {peers}. The region does
+better than its peers' median on {len(better)} of {len(a.peer_comparison)} indicators.
+"""
+
+
+def indicator_table(a: RegionAssessment) -> pd.DataFrame:
+    """The region's indicators against the EU and peer medians, formatted for display."""
+    t = a.peer_comparison.copy()
+    t["dimension"] = t["dimension"].map(lambda d: a.dimension_labels.get(d, d))
+    t = t[["dimension", "name", "unit", "value", "eu_median", "peer_median", "score"]]
+    t.columns = ["Dimension", "Indicator", "Unit", "Region", "EU median", "Peer median", "Score"]
+    return t.round({"Region": 2, "EU median": 2, "Peer median": 2, "Score": 0})
+
+
+def cluster_table(a: RegionAssessment, top: int = 12) -> pd.DataFrame:
+    """The region's leading clusters (most stars, then LQ) with their figures."""
+    t = a.clusters.sort_values(["stars", "lq"], ascending=False).head(top)
+    out = pd.DataFrame(
+        {
+            "Cluster": [a.sector_names.get(s, s) for s in t["sector"]],
+            "Type": t["sector_type"].to_numpy(),
+            "Stars": t["stars"].to_numpy(),
+            "Employment": t["employment"].round(0).to_numpy(),
+            "LQ": t["lq"].round(2).to_numpy(),
+            "Wage/employee (EUR)": t["wage_per_employee"].round(0).to_numpy(),
+            "Growth p.a.": (100 * t["growth"]).round(1).to_numpy(),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def summary_record(a: RegionAssessment) -> dict:
+    """What the index page shows for a region."""
+    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
+    return {
+        "region_id": a.region.id,
+        "region": a.region.name,
+        "starred": int((traded["stars"] > 0).sum()),
+        "star_clusters": int((traded["stars"] >= 2).sum()),
+        "top_clusters": ", ".join(
+            a.sector_names.get(s, s)
+            for s in traded.sort_values(["stars", "lq"], ascending=False)["sector"].head(3)
+        ),
+        "top_challenges": "; ".join(c.name for c in a.challenges[:3]),
+        "challenges": [c.id for c in a.challenges],
+        "synthetic": bool(a.provenance.get("synthetic")),
+    }
+
+
+def fmt_growth(value: float) -> str:
+    return "n/a" if value is None or np.isnan(value) else f"{value:+.1%}"
+
+
+# --- notebook entry points ----------------------------------------------------------------------
+
+
+def prepared_bundle(
+    prepared: str | Path | None = None,
+    *,
+    panel_path=None,
+    context_path=None,
+    regions_of_analysis=None,
+    stars_path=None,
+    year=None,
+) -> Prepared:
+    """The batch's prepared bundle when given, else load and prepare the data now."""
+    if prepared:
+        return load_prepared(prepared)
+    ws = Workspace.load(
+        panel_path,
+        context_path,
+        regions_of_analysis_path=regions_of_analysis,
+        stars_path=stars_path,
+        year=year,
+    )
+    return prepare(ws)
+
+
+def assessment_for(
+    region: str,
+    *,
+    prepared=None,
+    panel_path=None,
+    context_path=None,
+    regions_of_analysis=None,
+    stars_path=None,
+    year=None,
+    peers: int | None = None,
+) -> RegionAssessment:
+    """What the report notebook calls: one region's assessment from files or a bundle."""
+    bundle = prepared_bundle(
+        prepared,
+        panel_path=panel_path,
+        context_path=context_path,
+        regions_of_analysis=regions_of_analysis,
+        stars_path=stars_path,
+        year=year,
+    )
+    return assess(bundle, region, peers)
+
+
+@dataclass
+class JointChallenges:
+    """The cross-region synthesis: the matrix and its readable views."""
+
+    matrix: pd.DataFrame  # challenge, region, consultant, detected (long form)
+    banner: str
+    title: str
+    consultant_view: pd.DataFrame
+    detected_view: pd.DataFrame
+    agreement_markdown: str
+    recommendations_markdown: str
+
+
+def joint_challenges(
+    *,
+    prepared=None,
+    panel_path=None,
+    context_path=None,
+    regions_of_analysis=None,
+    csv_path: str | Path | None = None,
+) -> JointChallenges:
+    """Challenge x region matrix for the regions of analysis, consultants against indicators.
+
+    With ``csv_path`` the long-form matrix (challenge, region, consultant, detected) is written
+    there atomically for reuse in other tools.
+    """
+    from toolkit.assessment import joint_matrix
+    from toolkit.data import write_csv_atomic
+
+    bundle = prepared_bundle(
+        prepared,
+        panel_path=panel_path,
+        context_path=context_path,
+        regions_of_analysis=regions_of_analysis,
+    )
+    ws, params = bundle.workspace, bundle.params
+    region_ids = [u.id for u in ws.unions]
+    detected = {rid: assess(bundle, rid).challenges for rid in region_ids}
+    matrix = joint_matrix(detected, params, region_ids)
+    if csv_path is not None:
+        write_csv_atomic(matrix, csv_path)
+    names = {u.id: u.name for u in ws.unions}
+    challenge_names = {cid: d.name for cid, d in params.challenges.items()}
+    joint_ids = [cid for cid, d in params.challenges.items() if d.joint]
+
+    consultant = (
+        matrix[matrix["challenge"].isin(joint_ids)]
+        .pivot(index="challenge", columns="region", values="consultant")
+        .loc[joint_ids, region_ids]
+    )
+    consultant_view = consultant.map(lambda v: "●" if v else "")
+    consultant_view.index = [challenge_names[c] for c in consultant_view.index]
+    consultant_view.columns = [names[r] for r in consultant_view.columns]
+
+    symbol = {(True, True): "●", (True, False): "○", (False, True): "◆", (False, False): ""}
+    wide = matrix.assign(
+        cell=[symbol[(c, d)] for c, d in zip(matrix["consultant"], matrix["detected"], strict=True)]
+    )
+    detected_view = wide.pivot(index="challenge", columns="region", values="cell").loc[
+        list(params.challenges), region_ids
+    ]
+    detected_view.index = [challenge_names[c] for c in detected_view.index]
+    detected_view.columns = [names[r] for r in detected_view.columns]
+
+    both = int((matrix["consultant"] & matrix["detected"]).sum())
+    found = int(matrix["consultant"].sum())
+    only_ind = int((~matrix["consultant"] & matrix["detected"]).sum())
+    agreement = (
+        f"The indicators confirm **{both} of the {found}** region-challenge pairs the "
+        f"consultants found; they flag **{only_ind}** further pairs that the "
+        "consultants did not name, which are worth a second look in the field."
+    )
+
+    counts = (
+        matrix.assign(any=matrix["consultant"] | matrix["detected"])
+        .groupby("challenge")["any"]
+        .sum()
+        .sort_values(ascending=False)
+    )
+    top = [cid for cid in counts.index[:3] if counts[cid] > 0]
+    lines = []
+    for cid in top:
+        regions_with = matrix[
+            (matrix["challenge"] == cid) & (matrix["consultant"] | matrix["detected"])
+        ]["region"]
+        recs = [
+            r
+            for r in params.recommendations
+            if cid in r.challenges and r.step != 1 and r.id != "adapt-strategy"
+        ][:3]
+        lines.append(
+            f"**{_e(challenge_names[cid])}** — {len(regions_with)} of "
+            f"{len(region_ids)} regions "
+            f"({_e(', '.join(names[r] for r in regions_with))}):"
+        )
+        lines += [
+            f"- *{_e(r.title)}* (step {r.step}: {_e(params.steps.get(r.step, ''))}). {_e(r.text)}"
+            for r in recs
+        ]
+        lines.append("")
+    synthetic = bool(ws.provenance.get("synthetic"))
+    banner = (
+        "<div style='border:2px solid #b00;background:#fee;padding:8px;font-weight:bold'>"
+        "SYNTHETIC DEMO DATA — the indicator-based detection below runs on generated "
+        "figures; the consultants' findings are those of the Summary Report.</div>"
+        if synthetic
+        else ""
+    )
+    return JointChallenges(
+        matrix=matrix,
+        banner=banner,
+        title=f"# Joint challenges of the {len(region_ids)} regions of analysis",
+        consultant_view=consultant_view,
+        detected_view=detected_view,
+        agreement_markdown=agreement,
+        recommendations_markdown="\n".join(lines),
+    )

@@ -1,0 +1,172 @@
+"""Regional Ecosystem Scoreboard: framework conditions for industrial change, against Europe.
+
+Each indicator of ``parameters/indicators.yaml`` is normalised against the European
+distribution (every region of the context that is not a region of analysis): its *score* is
+the percentile of the region's value in that distribution, turned so that higher is always
+better (a lower-is-better indicator such as unemployment scores 100 - percentile). 50 is the
+European median. A dimension's score is the mean of its indicators' scores. Pure computation:
+frames in, frames out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from toolkit.parameters import IndicatorCatalogue
+
+
+def context_for_year(context: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each region's latest row at or before ``year`` (indicator by indicator), with the year
+    each value comes from in ``<indicator>_year`` columns left out: one row per region."""
+    past = context[context["year"] <= year].sort_values(["region", "year"])
+    if past.empty:
+        past = context.sort_values(["region", "year"])
+    # Last non-missing value of every column per region: a late gap falls back a year.
+    latest = past.groupby("region", sort=True).last()
+    latest["data_year"] = past.groupby("region", sort=True)["year"].max()
+    return latest.drop(columns=["year"], errors="ignore").reset_index()
+
+
+def scoreboard(
+    context: pd.DataFrame,
+    indicators: IndicatorCatalogue,
+    year: int,
+    *,
+    union_ids: Iterable[str] = (),
+) -> pd.DataFrame:
+    """One row per region x indicator: value, European benchmarks and the 0-100 score."""
+    latest = context_for_year(context, year)
+    unions = set(union_ids)
+    europe = ~latest["region"].isin(unions)
+    rows = []
+    for indicator in indicators.scoreboard():
+        if indicator.code not in latest.columns:
+            continue
+        values = latest[indicator.code].astype("float64")
+        reference = np.sort(values[europe].dropna().to_numpy())
+        if len(reference) == 0:
+            continue
+        # Percentile = share of European regions with a value at or below (mid-rank for ties).
+        below = np.searchsorted(reference, values.to_numpy(), side="left")
+        at_or_below = np.searchsorted(reference, values.to_numpy(), side="right")
+        percentile = 100.0 * (below + at_or_below) / 2.0 / len(reference)
+        percentile = np.where(values.isna(), np.nan, percentile)
+        score = percentile if indicator.higher_is_better else 100.0 - percentile
+        rows.append(
+            pd.DataFrame(
+                {
+                    "region": latest["region"],
+                    "indicator": indicator.code,
+                    "name": indicator.name,
+                    "dimension": indicator.dimension,
+                    "unit": indicator.unit,
+                    "higher_is_better": indicator.higher_is_better,
+                    "value": values,
+                    "data_year": latest["data_year"],
+                    "eu_median": float(np.median(reference)),
+                    "eu_mean": float(reference.mean()),
+                    "eu_p25": float(np.percentile(reference, 25)),
+                    "eu_p75": float(np.percentile(reference, 75)),
+                    "percentile": percentile,
+                    "score": score,
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(
+            columns=[
+                "region",
+                "indicator",
+                "name",
+                "dimension",
+                "unit",
+                "higher_is_better",
+                "value",
+                "data_year",
+                "eu_median",
+                "eu_mean",
+                "eu_p25",
+                "eu_p75",
+                "percentile",
+                "score",
+            ]
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def dimension_scores(sb: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Region x dimension: the mean score of the dimension's indicators (missing ones left out)."""
+    grouped = sb.dropna(subset=["score"]).groupby(["region", "dimension"], sort=False)
+    out = grouped["score"].agg(score="mean", indicators="size").reset_index()
+    labels = labels or {}
+    out["dimension_name"] = out["dimension"].map(lambda d: labels.get(d, d))
+    return out
+
+
+def peer_regions(
+    metrics: pd.DataFrame,
+    context: pd.DataFrame,
+    region_id: str,
+    year: int,
+    n: int = 5,
+    *,
+    exclude: Iterable[str] = (),
+) -> list[str]:
+    """The ``n`` regions most similar in sector structure and development level.
+
+    Structure: cosine similarity of the traded-sector employment shares. Development: GDP per
+    capita (PPS), compared on a log scale. Distance = (1 - cosine) + |log(GDP ratio)|; the
+    region itself, the regions in ``exclude`` (e.g. its members and the other unions) and
+    regions without data are never peers.
+    """
+    traded = metrics[metrics["sector_type"] != "emerging"]
+    shares = traded.pivot_table(
+        index="region", columns="sector", values="share", aggfunc="first"
+    ).fillna(0.0)
+    if region_id not in shares.index:
+        return []
+    banned = set(exclude) | {region_id}
+    candidates = shares.index[~shares.index.isin(banned)]
+    matrix = shares.loc[candidates].to_numpy()
+    target = shares.loc[region_id].to_numpy()
+    norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = np.where(norms > 0, matrix @ target / norms, 0.0)
+    distance = 1.0 - cosine
+    if "gdp_per_capita_pps" in context.columns:
+        gdp = context_for_year(context, year).set_index("region")["gdp_per_capita_pps"]
+        own = gdp.get(region_id, np.nan)
+        other = gdp.reindex(candidates).to_numpy(dtype="float64")
+        if pd.notna(own) and own > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gap = np.abs(np.log(other / own))
+            distance = distance + np.where(np.isnan(gap), 1.0, gap)
+    order = np.argsort(distance, kind="stable")[:n]
+    return [str(candidates[i]) for i in order]
+
+
+def compare_with_peers(sb: pd.DataFrame, region_id: str, peers: list[str]) -> pd.DataFrame:
+    """Indicator by indicator: the region's value and score against the EU and peer medians.
+
+    ``vs_eu`` and ``vs_peers`` read "above" when the region does better (direction applied).
+    """
+    own = sb[sb["region"] == region_id].set_index("indicator")
+    peer_rows = sb[sb["region"].isin(peers)]
+    peer_median = peer_rows.groupby("indicator")["value"].median()
+    peer_score = peer_rows.groupby("indicator")["score"].median()
+    out = own[
+        ["name", "dimension", "unit", "higher_is_better", "value", "eu_median", "score"]
+    ].copy()
+    out["peer_median"] = peer_median.reindex(out.index)
+    out["peer_score"] = peer_score.reindex(out.index)
+    sign = np.where(out["higher_is_better"], 1.0, -1.0)
+    out["vs_eu"] = _verdict(sign * (out["value"] - out["eu_median"]))
+    out["vs_peers"] = _verdict(sign * (out["value"] - out["peer_median"]))
+    return out.reset_index()
+
+
+def _verdict(difference: pd.Series) -> np.ndarray:
+    return np.select([difference > 0, difference < 0], ["above", "below"], default="at")
