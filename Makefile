@@ -32,8 +32,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The main job: assessment reports of the 10 pilot regions and the joint-challenges synthesis.
 reports: $(STAMP) $(DEMO)
 	$(BIN)/toolkit stars
+	$(BIN)/toolkit batch --regions pilot --jobs 2
 
 test: $(STAMP) $(DEMO) browser
 	$(BIN)/python -m pytest

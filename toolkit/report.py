@@ -28,6 +28,7 @@ from toolkit.assessment import (
     load_assessment_parameters,
     recommend,
 )
+from toolkit.errors import MissingDataError
 from toolkit.parameters import RegionOfAnalysis
 from toolkit.scoreboard import compare_with_peers, dimension_scores, peer_regions, scoreboard
 from toolkit.workspace import Workspace
@@ -110,6 +111,11 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
     """Assess one region (id of a region of analysis, region code or name)."""
     ws = prepared.workspace
     region, clusters, table = ws.metrics_for(region_key)
+    if clusters.empty or clusters["employment"].notna().sum() == 0:
+        raise MissingDataError(
+            f"no cluster data for {region.name} ({', '.join(region.members)}) in {ws.year}: "
+            "check the region's codes against the panel"
+        )
     union_ids = {u.id for u in ws.unions}
     members = set(region.members)
     exclude = (union_ids | members) - {region.id} if ws.is_union(region.id) else union_ids
@@ -451,7 +457,12 @@ def joint_challenges(
     )
     ws, params = bundle.workspace, bundle.params
     region_ids = [u.id for u in ws.unions]
-    detected = {rid: assess(bundle, rid).challenges for rid in region_ids}
+    detected, without_data = {}, []
+    for rid in region_ids:
+        try:
+            detected[rid] = assess(bundle, rid).challenges
+        except MissingDataError:
+            without_data.append(rid)  # no cluster data: nothing detected, said below
     matrix = joint_matrix(detected, params, region_ids)
     if csv_path is not None:
         write_csv_atomic(matrix, csv_path)
@@ -486,6 +497,11 @@ def joint_challenges(
         f"consultants found; they flag **{only_ind}** further pairs that the "
         "consultants did not name, which are worth a second look in the field."
     )
+    if without_data:
+        agreement += (
+            " No cluster data was found for "
+            f"{_e(', '.join(names[r] for r in without_data))}, so nothing could be detected there."
+        )
 
     counts = (
         matrix.assign(any=matrix["consultant"] | matrix["detected"])
