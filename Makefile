@@ -37,6 +37,10 @@ reports: $(STAMP) $(DEMO)
 	$(BIN)/toolkit stars
 	$(BIN)/toolkit batch --regions pilot --jobs 2
 
+# Serve the web apps on http://127.0.0.1:8866 (see README "Serving the apps").
+app: $(STAMP) $(DEMO)
+	$(BIN)/toolkit app
+
 test: $(STAMP) $(DEMO) browser
 	$(BIN)/python -m pytest
 
