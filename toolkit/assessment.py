@@ -463,13 +463,7 @@ def find_strengths(
             parts.append(f"{row.growth:+.1%} a year")
         return ", ".join(parts)
 
-    stars = (
-        traded[traded["stars"] >= s["star_cluster_min_stars"]]
-        .sort_values(["stars", "lq"], ascending=False)
-        .head(top_n)
-    )
-    for row in stars.itertuples():
-        name = sector_names.get(row.sector, row.sector)
+    def star_sentence(row, name):
         which = [
             label
             for label, col in (
@@ -480,64 +474,50 @@ def find_strengths(
             )
             if _is_one(getattr(row, col))
         ]
-        out.append(
-            Strength(
-                "star_cluster",
-                name,
-                f"{name}: {int(row.stars)} stars ({', '.join(which)}); {describe(row)}",
-                figures(row),
-            )
-        )
-    specialised = (
-        traded[traded["lq"] >= s["leading_specialisation_lq"]]
-        .sort_values("lq", ascending=False)
-        .head(top_n)
-    )
-    for row in specialised.itertuples():
-        name = sector_names.get(row.sector, row.sector)
-        out.append(
-            Strength(
-                "specialisation",
-                name,
+        return f"{name}: {int(row.stars)} stars ({', '.join(which)}); {describe(row)}"
+
+    # (kind, the clusters that qualify, the column they are ranked by, the sentence)
+    kinds = [
+        (
+            "star_cluster",
+            traded[traded["stars"] >= s["star_cluster_min_stars"]],
+            ["stars", "lq"],
+            star_sentence,
+        ),
+        (
+            "specialisation",
+            traded[traded["lq"] >= s["leading_specialisation_lq"]],
+            ["lq"],
+            lambda row, name: (
                 f"{name} is {row.lq:.1f} times as concentrated in the region as in "
-                f"Europe; {describe(row)}",
-                figures(row),
-            )
-        )
-    growing = (
-        traded[
-            (traded["growth"] >= s["growing_min_growth"])
-            & (traded["employment"] >= s["growing_min_employment"])
-        ]
-        .sort_values("growth", ascending=False)
-        .head(top_n)
-    )
-    for row in growing.itertuples():
-        name = sector_names.get(row.sector, row.sector)
-        out.append(
-            Strength(
-                "growing",
-                name,
-                f"{name} grew by {row.growth:+.1%} a year from {int(row.growth_start)} "
-                f"to {int(row.growth_end)}; {describe(row)}",
-                figures(row),
-            )
-        )
-    em = (
-        emerging[emerging["lq"] >= s["emerging_specialisation_lq"]]
-        .sort_values("lq", ascending=False)
-        .head(top_n)
-    )
-    for row in em.itertuples():
-        name = sector_names.get(row.sector, row.sector)
-        out.append(
-            Strength(
-                "emerging",
-                name,
-                f"Emerging industry {name} is specialised (LQ {row.lq:.2f}); {describe(row)}",
-                figures(row),
-            )
-        )
+                f"Europe; {describe(row)}"
+            ),
+        ),
+        (
+            "growing",
+            traded[
+                (traded["growth"] >= s["growing_min_growth"])
+                & (traded["employment"] >= s["growing_min_employment"])
+            ],
+            ["growth"],
+            lambda row, name: (
+                f"{name} grew by {row.growth:+.1%} a year from "
+                f"{int(row.growth_start)} to {int(row.growth_end)}; {describe(row)}"
+            ),
+        ),
+        (
+            "emerging",
+            emerging[emerging["lq"] >= s["emerging_specialisation_lq"]],
+            ["lq"],
+            lambda row, name: (
+                f"Emerging industry {name} is specialised (LQ {row.lq:.2f}); {describe(row)}"
+            ),
+        ),
+    ]
+    for kind, qualifying, order, sentence in kinds:
+        for row in qualifying.sort_values(order, ascending=False).head(top_n).itertuples():
+            name = sector_names.get(row.sector, row.sector)
+            out.append(Strength(kind, name, sentence(row, name), figures(row)))
     own_dims = dimensions[
         (dimensions["region"] == region_id) & (dimensions["score"] >= s["dimension_min_score"])
     ]

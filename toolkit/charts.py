@@ -23,9 +23,13 @@ def _figure(width: float = 7.5, height: float = 4.0) -> tuple[Figure, plt.Axes]:
     return fig, ax
 
 
-def _mark(fig: Figure, synthetic: bool) -> None:
+def _finish(fig: Figure, ax: plt.Axes, synthetic: bool) -> Figure:
+    """Common finish: no top/right spines, tight layout, the synthetic mark when needed."""
+    sns.despine(ax=ax)
+    fig.tight_layout()
     if synthetic:
         fig.text(0.99, 0.01, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00")
+    return fig
 
 
 def stars_chart(
@@ -53,10 +57,7 @@ def stars_chart(
     ax.set_xticks(range(5))
     ax.set_xlabel("cluster stars (size, specialisation, productivity, dynamism)")
     ax.set_title(title or "Leading clusters by stars")
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    _mark(fig, synthetic)
-    return fig
+    return _finish(fig, ax, synthetic)
 
 
 def bubble_chart(
@@ -99,10 +100,7 @@ def bubble_chart(
     ax.set_xlabel("location quotient (log scale)")
     ax.set_ylabel("employment growth, % a year")
     ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    _mark(fig, synthetic)
-    return fig
+    return _finish(fig, ax, synthetic)
 
 
 def size_chart(
@@ -128,10 +126,7 @@ def size_chart(
     ax.set_xlabel("persons employed")
     ax.set_title(title or "Largest clusters")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    _mark(fig, synthetic)
-    return fig
+    return _finish(fig, ax, synthetic)
 
 
 def dimension_chart(
@@ -162,10 +157,7 @@ def dimension_chart(
     ax.set_xlabel("score (0-100, 50 = EU median)")
     ax.set_title(title or "Regional Ecosystem Scoreboard")
     ax.legend(loc="lower right", fontsize=8)
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    _mark(fig, synthetic)
-    return fig
+    return _finish(fig, ax, synthetic)
 
 
 def show(fig: Figure) -> None:

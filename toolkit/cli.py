@@ -91,7 +91,7 @@ def _cmd_stars(args: argparse.Namespace) -> int:
     from toolkit.demo import ensure_demo
     from toolkit.metrics import aggregate_regions, cluster_metrics, star_summary
     from toolkit.parameters import load_regions_of_analysis, load_star_parameters
-    from toolkit.reference import load_regions, load_sectors, region_names
+    from toolkit.reference import load_sectors
 
     panel_path = args.panel or ensure_demo()[0]
     panel = load_panel(panel_path)
@@ -102,7 +102,6 @@ def _cmd_stars(args: argparse.Namespace) -> int:
     )
     names = dict(zip(sectors["code"], sectors["name"], strict=True))
     summary = star_summary(metrics, unions, names)
-    region_names(load_regions(), unions)
     if panel.attrs.get("synthetic"):
         print("SYNTHETIC DEMO DATA - not real statistics\n")
     print(

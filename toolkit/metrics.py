@@ -23,7 +23,6 @@ summed first and every ratio is recomputed from the sums, never averaged.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -322,11 +321,6 @@ def star_summary(
             }
         )
     return pd.DataFrame(rows)
-
-
-def ceil_share(share: float, n: int) -> int:
-    """How many regions the top ``share`` of ``n`` holds (at least one)."""
-    return max(1, math.ceil(share * n - 1e-9))
 
 
 def aggregate_context(
