@@ -210,3 +210,30 @@ def test_region_names_from_data_are_escaped(prepared):
     a = report.assess(report.prepare(hacked, prepared.params), "evil")
     assert "<img" not in report.title_markdown(a)
     assert "&lt;img" in report.title_markdown(a)
+
+
+def test_every_item_has_a_table_form_with_its_figures(prepared):
+    from toolkit.assessment import evidence_table, recommendations_table, strengths_table
+
+    a = report.assess(prepared, "piemonte")
+    evidence = evidence_table(a.challenges)
+    assert len(evidence) == sum(len(c.evidence) for c in a.challenges)
+    assert {"indicator", "value", "benchmark", "rule", "sentence"} <= set(evidence.columns)
+    strengths = strengths_table(a.strengths)
+    stars = strengths[strengths.kind == "star_cluster"]
+    own = a.clusters.set_index("sector")
+    for row in stars.itertuples():  # each figure is the cluster's own metric
+        assert row.stars == own.loc[row.sector, "stars"] >= 2
+        assert row.employment == pytest.approx(own.loc[row.sector, "employment"])
+    advice = recommendations_table(a.advice)
+    assert list(advice["priority"]) == sorted(advice["priority"], reverse=True)
+    assert advice["addresses"].str.len().min() > 0
+
+
+def test_report_tables_format_persons_and_euros_without_decimals(prepared):
+    a = report.assess(prepared, "cantabria")
+    page = report.cluster_table_view(a).to_html()
+    top = a.clusters.sort_values(["stars", "lq"], ascending=False).iloc[0]
+    assert f"{top.employment:,.0f}<" in page
+    indicators = report.indicator_table_view(a).to_html()
+    assert "EU median" in indicators and "Peer median" in indicators

@@ -118,3 +118,31 @@ def test_peer_comparison_says_above_when_the_region_does_better(context, catalog
     assert cmp.loc["rd", "vs_peers"] == "below" and cmp.loc["rd", "vs_eu"] == "below"
     # unemployment 8 % against peers' 14 %: lower is better, so B is above its peers.
     assert cmp.loc["unemp", "vs_peers"] == "above"
+
+
+def test_z_is_standard_deviations_from_the_eu_mean_with_direction(context, catalogue):
+    sb = scoreboard(context, catalogue, 2020, union_ids=["U"]).set_index(["region", "indicator"])
+    # rd over A-D: mean 2.5, sample sd sqrt(5/3); D = 4 -> +1.5 / 1.291
+    sd = np.sqrt(((np.array([1, 2, 3, 4]) - 2.5) ** 2).sum() / 3)
+    assert sb.loc[("D", "rd"), "z"] == pytest.approx(1.5 / sd)
+    # unemployment 4, 8, 12, 16 (sd four times that of rd); 16 % is the worst -> negative z.
+    assert sb.loc[("D", "unemp"), "z"] == pytest.approx(-(16 - 10) / (4 * sd))
+    assert sb.loc[("A", "rd"), "eu_mean"] == pytest.approx(2.5)
+
+
+def test_peers_from_a_workspace_leave_out_members_and_other_unions():
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.load()  # demo data: the 10 pilot regions are unions of NUTS-2 codes
+    peers = peer_regions(ws, "saxony", n=4)
+    unions = {u.id for u in ws.unions}
+    members = set(ws.resolve("saxony").members)
+    assert len(peers) == 4
+    assert not set(peers) & (unions | members | {"saxony"})
+    # Same answer as the frame form on the table a union is ranked in.
+    banned = (unions | members) - {"saxony"}
+    frames = peer_regions(
+        ws.analysis_metrics, ws.analysis_context, "saxony", ws.year, 4, exclude=banned
+    )
+    assert peers == frames
+    assert peer_regions(ws, "DED2", 3)[0] != "DED2"

@@ -627,3 +627,32 @@ def evidence_table(challenges: list[Challenge]) -> pd.DataFrame:
         for e in c.evidence
     ]
     return pd.DataFrame(rows)
+
+
+def strengths_table(strengths: list[Strength]) -> pd.DataFrame:
+    """Every strength, one row each: kind, label, the sentence and its figures as columns
+    (sector, stars, employment in persons, lq, wage_per_employee in EUR, growth as CAGR;
+    dimension and score for scoreboard dimensions)."""
+    rows = [
+        {"kind": s.kind, "label": s.label, "sentence": s.sentence, **s.figures} for s in strengths
+    ]
+    return pd.DataFrame(rows)
+
+
+def recommendations_table(advice: list[Advice]) -> pd.DataFrame:
+    """The prioritised recommendations, one row each, with the challenges they answer."""
+    rows = [
+        {
+            "priority": a.priority,
+            "id": a.recommendation.id,
+            "title": a.recommendation.title,
+            "step": a.recommendation.step,
+            "step_name": a.step_name,
+            "addresses": "; ".join(a.addresses),
+            "source": a.recommendation.source,
+        }
+        for a in advice
+    ]
+    return pd.DataFrame(
+        rows, columns=["priority", "id", "title", "step", "step_name", "addresses", "source"]
+    )

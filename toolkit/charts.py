@@ -26,9 +26,13 @@ def _figure(width: float = 7.5, height: float = 4.0) -> tuple[Figure, plt.Axes]:
 def _finish(fig: Figure, ax: plt.Axes, synthetic: bool) -> Figure:
     """Common finish: no top/right spines, tight layout, the synthetic mark when needed."""
     sns.despine(ax=ax)
-    fig.tight_layout()
     if synthetic:
+        # Keep a strip at the bottom free for the mark, so it never covers the axis label.
+        strip = 0.18 / fig.get_figheight()
+        fig.tight_layout(rect=(0, strip, 1, 1))
         fig.text(0.99, 0.01, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00")
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -55,7 +59,7 @@ def stars_chart(
     )
     ax.set_xlim(0, 4)
     ax.set_xticks(range(5))
-    ax.set_xlabel("cluster stars (size, specialisation, productivity, dynamism)")
+    ax.set_xlabel("stars (one each: size, specialisation, productivity, dynamism)", fontsize=8)
     ax.set_title(title or "Leading clusters by stars")
     return _finish(fig, ax, synthetic)
 
@@ -89,14 +93,20 @@ def bubble_chart(
         ax.set_xscale("log")
         ax.axvline(1, color="#888", linestyle="--", linewidth=0.8)
         ax.axhline(0, color="#888", linestyle="--", linewidth=0.8)
+        # Labels point left of the bubble when it sits in the right half, so none is cut off.
+        low, high = np.log10(t["lq"].min()), np.log10(t["lq"].max())
+        middle = 10 ** ((low + high) / 2)
         for row in t.sort_values("employment", ascending=False).head(label_top).itertuples():
+            right_half = row.lq > middle
             ax.annotate(
-                names.get(row.sector, row.sector)[:28],
+                _short(names.get(row.sector, row.sector)),
                 (row.lq, 100 * row.growth),
                 fontsize=7,
-                xytext=(4, 4),
+                xytext=(-4 if right_half else 4, 4),
                 textcoords="offset points",
+                ha="right" if right_half else "left",
             )
+        ax.margins(x=0.08, y=0.12)
     ax.set_xlabel("location quotient (log scale)")
     ax.set_ylabel("employment growth, % a year")
     ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
@@ -125,7 +135,8 @@ def size_chart(
     )
     ax.set_xlabel("persons employed")
     ax.set_title(title or "Largest clusters")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_persons))
     return _finish(fig, ax, synthetic)
 
 
@@ -158,6 +169,22 @@ def dimension_chart(
     ax.set_title(title or "Regional Ecosystem Scoreboard")
     ax.legend(loc="lower right", fontsize=8)
     return _finish(fig, ax, synthetic)
+
+
+def _short(name: str, limit: int = 28) -> str:
+    """A sector name cut to ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(name) <= limit:
+        return name
+    return name[:limit].rsplit(" ", 1)[0].rstrip(",") + "…"
+
+
+def _persons(value: float, _position=None) -> str:
+    """Axis ticks in persons: 25k, 1.2M (keeps tick labels from running into each other)."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:.0f}k"
+    return f"{value:.0f}"
 
 
 def show(fig: Figure) -> None:

@@ -116,13 +116,8 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
             f"no cluster data for {region.name} ({', '.join(region.members)}) in {ws.year}: "
             "check the region's codes against the panel"
         )
-    union_ids = {u.id for u in ws.unions}
-    members = set(region.members)
-    exclude = (union_ids | members) - {region.id} if ws.is_union(region.id) else union_ids
     n_peers = prepared.params.peers if peers is None else peers
-    peer_ids = peer_regions(
-        table, ws.analysis_context, region.id, ws.year, n_peers, exclude=exclude | members
-    )
+    peer_ids = peer_regions(ws, region.id, n=n_peers)
     period = tuple(table.attrs.get("period", (ws.year, ws.year)))
     challenges = detect_challenges(
         region.id,
@@ -348,6 +343,45 @@ def cluster_table(a: RegionAssessment, top: int = 12) -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def cluster_table_view(a: RegionAssessment, top: int = 12):
+    """``cluster_table`` as a styled table for the report: persons and EUR without decimals,
+    LQ with two, growth in % a year with a sign; missing values read "n/a"."""
+    return (
+        cluster_table(a, top)
+        .rename(columns={"Growth p.a.": "Growth (% a year)"})
+        .style.hide(axis="index")
+        .format(
+            {
+                "Employment": "{:,.0f}",
+                "LQ": "{:.2f}",
+                "Wage/employee (EUR)": "{:,.0f}",
+                "Growth (% a year)": "{:+.1f}",
+            },
+            na_rep="n/a",
+        )
+        .set_properties(subset=["Cluster", "Type"], **{"text-align": "left"})
+    )
+
+
+def indicator_table_view(a: RegionAssessment):
+    """``indicator_table`` as a styled table: the region against the EU and its peers."""
+    numbers = {column: _number for column in ("Region", "EU median", "Peer median")} | {
+        "Score": "{:.0f}"
+    }
+    return (
+        indicator_table(a)
+        .sort_values(["Dimension", "Indicator"])
+        .style.hide(axis="index")
+        .format(numbers, na_rep="n/a")
+        .set_properties(subset=["Dimension", "Indicator", "Unit"], **{"text-align": "left"})
+    )
+
+
+def _number(value: float) -> str:
+    """Thousands separators for large values, two decimals for small ones."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
 def summary_record(a: RegionAssessment) -> dict:

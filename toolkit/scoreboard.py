@@ -37,7 +37,16 @@ def scoreboard(
     *,
     union_ids: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """One row per region x indicator: value, European benchmarks and the 0-100 score."""
+    """One row per region x indicator: value, European benchmarks and the 0-100 score.
+
+    The European distribution of an indicator is the value of every region of ``context``
+    that is not in ``union_ids`` (the regions of analysis are compared with it, never part of
+    it), each region's latest value at or before ``year``. Columns: region, indicator, name,
+    dimension, unit, higher_is_better, value (in the indicator's unit), data_year, eu_median,
+    eu_mean, eu_p25, eu_p75 (unit), percentile (0-100: share of European regions at or below
+    the value, ties at mid-rank), score (0-100, 50 = EU median, higher is better whatever the
+    indicator's direction), z (standard deviations from the EU mean, direction applied).
+    """
     latest = context_for_year(context, year)
     unions = set(union_ids)
     europe = ~latest["region"].isin(unions)
@@ -55,6 +64,10 @@ def scoreboard(
         percentile = 100.0 * (below + at_or_below) / 2.0 / len(reference)
         percentile = np.where(values.isna(), np.nan, percentile)
         score = percentile if indicator.higher_is_better else 100.0 - percentile
+        spread = float(reference.std(ddof=1)) if len(reference) > 1 else np.nan
+        sign = 1.0 if indicator.higher_is_better else -1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = sign * (values.to_numpy() - reference.mean()) / spread if spread else np.nan
         rows.append(
             pd.DataFrame(
                 {
@@ -72,6 +85,7 @@ def scoreboard(
                     "eu_p75": float(np.percentile(reference, 75)),
                     "percentile": percentile,
                     "score": score,
+                    "z": z,
                 }
             )
         )
@@ -92,6 +106,7 @@ def scoreboard(
                 "eu_p75",
                 "percentile",
                 "score",
+                "z",
             ]
         )
     return pd.concat(rows, ignore_index=True)
@@ -107,10 +122,10 @@ def dimension_scores(sb: pd.DataFrame, labels: dict[str, str] | None = None) -> 
 
 
 def peer_regions(
-    metrics: pd.DataFrame,
-    context: pd.DataFrame,
-    region_id: str,
-    year: int,
+    metrics,
+    context,
+    region_id: str | int | None = None,
+    year: int | None = None,
     n: int = 5,
     *,
     exclude: Iterable[str] = (),
@@ -121,7 +136,31 @@ def peer_regions(
     capita (PPS), compared on a log scale. Distance = (1 - cosine) + |log(GDP ratio)|; the
     region itself, the regions in ``exclude`` (e.g. its members and the other unions) and
     regions without data are never peers.
+
+    Two forms: ``peer_regions(metrics, context, region_id, year, n)`` on frames (``metrics``
+    the table the region is ranked in), or ``peer_regions(workspace, region_id, n=5)``, which
+    takes the right table (regions of analysis in place of their members for a union) and
+    leaves out the other regions of analysis and the region's own members.
     """
+    if hasattr(metrics, "analysis_metrics"):  # a Workspace
+        ws, key = metrics, context
+        count = region_id if isinstance(region_id, int) else n
+        region = ws.resolve(key)
+        unions = {u.id for u in ws.unions}
+        table = ws.analysis_metrics if ws.is_union(region.id) else ws.metrics
+        banned = (unions | set(region.members) | set(exclude)) - {region.id}
+        return _peers(table, ws.analysis_context, region.id, ws.year, count, banned)
+    return _peers(metrics, context, str(region_id), int(year), n, set(exclude))
+
+
+def _peers(
+    metrics: pd.DataFrame,
+    context: pd.DataFrame,
+    region_id: str,
+    year: int,
+    n: int,
+    exclude: set[str],
+) -> list[str]:
     traded = metrics[metrics["sector_type"] != "emerging"]
     shares = traded.pivot_table(
         index="region", columns="sector", values="share", aggfunc="first"

@@ -1,0 +1,95 @@
+"""Report charts: real Figures with the data drawn, no pyplot state left behind."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from toolkit import charts
+
+
+@pytest.fixture
+def clusters() -> pd.DataFrame:
+    """Four traded clusters and one emerging industry of one region."""
+    return pd.DataFrame(
+        {
+            "sector": ["A", "B", "C", "D", "E"],
+            "sector_type": ["traded", "traded", "traded", "traded", "emerging"],
+            "stars": [3, 0, 2, 1, 4],
+            "lq": [2.5, 0.5, 1.2, 0.9, 3.0],
+            "growth": [0.03, -0.01, np.nan, 0.0, 0.05],
+            "employment": [1000.0, 250.0, 4000.0, 50.0, 900.0],
+        }
+    )
+
+
+NAMES = {"A": "Automotive", "B": "Biopharmaceuticals", "C": "Construction", "D": "Distribution"}
+
+
+def _bar_widths(fig: Figure) -> list[float]:
+    return [patch.get_width() for patch in fig.axes[0].patches]
+
+
+def test_stars_chart_draws_traded_clusters_by_stars(clusters):
+    fig = charts.stars_chart(clusters, NAMES, top=3)
+    assert isinstance(fig, Figure)
+    # top 3 traded by stars: A (3), C (2), D (1), drawn bottom-up; the emerging E is left out.
+    assert _bar_widths(fig) == [1, 2, 3]
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Distribution", "Construction", "Automotive"]
+    assert plt.get_fignums() == []  # never registered with pyplot: nothing to leak
+
+
+def test_bubble_chart_plots_lq_against_growth_sized_by_employment(clusters):
+    fig = charts.bubble_chart(clusters, NAMES)
+    points = fig.axes[0].collections[0]
+    offsets = np.asarray(points.get_offsets())
+    # C has no growth figure and E is emerging: A, B, D remain; growth in % a year.
+    assert sorted(map(tuple, offsets.round(6))) == [(0.5, -1.0), (0.9, 0.0), (2.5, 3.0)]
+    sizes = points.get_sizes()
+    assert sizes.max() == pytest.approx(2000)  # the largest cluster (A) gets the full size
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_size_chart_ranks_by_employment_with_readable_ticks(clusters):
+    fig = charts.size_chart(clusters, NAMES, top=2)
+    assert _bar_widths(fig) == [1000.0, 4000.0]
+    assert charts._persons(25_000) == "25k" and charts._persons(1_250_000) == "1.2M"
+
+
+def test_synthetic_mark_only_on_synthetic_data(clusters):
+    marked = charts.size_chart(clusters, NAMES, synthetic=True)
+    plain = charts.size_chart(clusters, NAMES)
+    assert charts.SYNTHETIC_MARK in [t.get_text() for t in marked.texts]
+    assert charts.SYNTHETIC_MARK not in [t.get_text() for t in plain.texts]
+
+
+def test_dimension_chart_compares_region_with_peer_median():
+    dims = pd.DataFrame(
+        {
+            "region": ["R", "R", "P1", "P1", "P2", "P2"],
+            "dimension": ["skills", "innovation"] * 3,
+            "dimension_name": ["Skills", "Innovation"] * 3,
+            "score": [70.0, 40.0, 60.0, 20.0, 80.0, 30.0],
+        }
+    )
+    fig = charts.dimension_chart(dims, "R", ["P1", "P2"])
+    widths = _bar_widths(fig)
+    assert widths[:2] == [70.0, 40.0]  # the region
+    assert widths[2:4] == [70.0, 25.0]  # the peers' medians, same dimension order
+
+
+def test_empty_portfolio_still_gives_a_figure():
+    empty = pd.DataFrame(columns=["sector", "sector_type", "stars", "lq", "growth", "employment"])
+    fig = charts.bubble_chart(empty, {})
+    assert "no clusters" in fig.axes[0].texts[0].get_text()
+
+
+def test_long_names_are_cut_at_a_word_boundary():
+    assert charts._short("Information Technology and Analytical Instruments") == (
+        "Information Technology and…"
+    )
+    assert charts._short("Apparel") == "Apparel"
