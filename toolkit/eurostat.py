@@ -1,0 +1,625 @@
+"""Eurostat regional statistics -> the canonical cluster panel and region context.
+
+Sources (Eurostat dataset codes):
+
+- ``sbs_r_nuts06_r2`` - SBS data by NUTS 2 regions and NACE Rev. 2 (2008-2020), the dataset the
+  2019 European cluster mapping drew on: local units (V11210), persons employed (V16110),
+  wages and salaries (V13320, million EUR).
+- ``sbs_r_nuts2021`` - its successor (reference years 2021 onwards, NUTS 2021): local units
+  (LOC_NR), persons employed (EMP_LOC_NR), wages and salaries (WAGE_LOC_MEUR).
+- ``nama_10r_3empers`` - employment by NACE aggregate (A10), NUTS 2 and 3, thousand persons,
+  long time series: a common source when division detail is missing.
+- context: ``demo_r_d2jan`` (population), ``nama_10r_2gdp`` (GDP per inhabitant in PPS),
+  ``rd_e_gerdreg`` (R&D intensity), ``lfst_r_lfe2emp`` (employment, thousand persons),
+  ``lfst_r_lfu3rt`` (unemployment rate), ``edat_lfse_04`` (tertiary attainment 25-64),
+  ``bd_hgnace2_r3`` (enterprise birth rate).
+
+Eurostat's two download formats are read: the TSV whose first column combines the dimensions
+(``unit,nace_r2,geo\\time``) and whose cells carry flags after the value (``12.3 p``, ``:``,
+``: c``), and SDMX-CSV (``OBS_VALUE``, ``OBS_FLAG``). A flag never becomes a number: ``:`` is a
+missing value, the letters (``p`` provisional, ``e`` estimated, ``c`` confidential, ``b`` break,
+``u`` low reliability, ``d`` definition differs) are kept as notes.
+
+Downloads go through the maintained ``eurostat`` client with a cache in ``data/raw/``; offline,
+the command stops at once with a message that says how to convert a downloaded file instead
+(``toolkit data eurostat --input FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit import paths
+from toolkit.data import write_csv_atomic, write_parquet_atomic
+from toolkit.errors import BadInputError, Problem, ToolkitError
+
+EUROSTAT_HOST = "ec.europa.eu"
+FLAG_MEANINGS = {
+    "b": "break in time series",
+    "c": "confidential",
+    "d": "definition differs",
+    "e": "estimated",
+    "f": "forecast",
+    "n": "not significant",
+    "p": "provisional",
+    "r": "revised",
+    "s": "Eurostat estimate",
+    "u": "low reliability",
+    "z": "not applicable",
+}
+_CELL = re.compile(
+    r"^\s*(?P<value>[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|:)?\s*(?P<flag>[a-z]*)\s*$"
+)
+_DIVISION = re.compile(r"^[A-U]\d{2}$")
+
+
+@dataclass(frozen=True)
+class PanelSource:
+    """A dataset of employment (and possibly units and wages) by sector and region."""
+
+    code: str
+    title: str
+    sector_dim: str
+    indicator_dim: str | None
+    # indicator code -> (panel column, factor to the panel unit)
+    measures: dict[str, tuple[str, float]]
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    nuts_version: str = "2016"
+    divisions_only: bool = True
+
+
+@dataclass(frozen=True)
+class ContextSource:
+    """A dataset giving one context indicator (column of parameters/indicators.yaml)."""
+
+    code: str
+    column: str
+    factor: float
+    filters: dict[str, tuple[str, ...]]
+
+
+PANEL_SOURCES = {
+    "sbs_r_nuts06_r2": PanelSource(
+        "sbs_r_nuts06_r2",
+        "SBS data by NUTS 2 regions and NACE Rev. 2 (2008-2020)",
+        "nace_r2",
+        "indic_sb",
+        {"V16110": ("employment", 1.0), "V11210": ("enterprises", 1.0), "V13320": ("wages", 1e6)},
+        nuts_version="2016",
+    ),
+    "sbs_r_nuts2021": PanelSource(
+        "sbs_r_nuts2021",
+        "Enterprise statistics by NUTS 2 regions and NACE Rev. 2 (from 2021)",
+        "nace_r2",
+        "indic_sbs",
+        {
+            "EMP_LOC_NR": ("employment", 1.0),
+            "LOC_NR": ("enterprises", 1.0),
+            "WAGE_LOC_MEUR": ("wages", 1e6),
+        },
+        filters={"size_emp": ("TOTAL",)},
+        nuts_version="2021",
+    ),
+    "nama_10r_3empers": PanelSource(
+        "nama_10r_3empers",
+        "Employment by NACE Rev. 2 aggregate (A10), NUTS 2 and 3 regions, thousand persons",
+        "nace_r2",
+        None,
+        {"THS": ("employment", 1000.0)},
+        filters={"wstatus": ("EMP",)},
+        nuts_version="2021",
+        divisions_only=False,
+    ),
+}
+CONTEXT_SOURCES = {
+    "demo_r_d2jan": ContextSource(
+        "demo_r_d2jan", "population", 1.0, {"sex": ("T",), "age": ("TOTAL",), "unit": ("NR",)}
+    ),
+    "nama_10r_2gdp": ContextSource(
+        "nama_10r_2gdp", "gdp_per_capita_pps", 1.0, {"unit": ("PPS_EU27_2020_HAB", "PPS_HAB")}
+    ),
+    "rd_e_gerdreg": ContextSource(
+        "rd_e_gerdreg", "rd_intensity", 1.0, {"sectperf": ("TOTAL",), "unit": ("PC_GDP",)}
+    ),
+    "lfst_r_lfe2emp": ContextSource(
+        "lfst_r_lfe2emp",
+        "total_employment",
+        1000.0,
+        {"sex": ("T",), "age": ("Y15-74", "Y15-64"), "unit": ("THS_PER",)},
+    ),
+    "lfst_r_lfu3rt": ContextSource(
+        "lfst_r_lfu3rt",
+        "unemployment_rate",
+        1.0,
+        {"sex": ("T",), "age": ("Y15-74",), "isced11": ("TOTAL",), "unit": ("PC",)},
+    ),
+    "edat_lfse_04": ContextSource(
+        "edat_lfse_04",
+        "tertiary_education",
+        1.0,
+        {"sex": ("T",), "age": ("Y25-64",), "isced11": ("ED5-8",), "unit": ("PC",)},
+    ),
+    "bd_hgnace2_r3": ContextSource(
+        "bd_hgnace2_r3",
+        "enterprise_birth_rate",
+        1.0,
+        {"indic_sb": ("V97020",), "nace_r2": ("B-S_X_K642",)},
+    ),
+}
+NACE_A10 = {
+    "A": "Agriculture, forestry and fishing",
+    "B-E": "Industry (except construction)",
+    "C": "Manufacturing",
+    "F": "Construction",
+    "G-I": "Wholesale and retail trade, transport, accommodation and food service activities",
+    "G-J": "Wholesale and retail trade, transport, accommodation, food, information and "
+    "communication",
+    "J": "Information and communication",
+    "K": "Financial and insurance activities",
+    "L": "Real estate activities",
+    "M_N": "Professional, scientific, technical, administrative and support service activities",
+    "O-Q": "Public administration, defence, education, human health and social work activities",
+    "R-U": "Arts, entertainment and recreation; other service activities; households",
+}
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def parse_cells(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split Eurostat cells such as ``12.3 p``, ``:``, ``: c`` into (value, flag).
+
+    The value is NaN for ``:`` or an empty cell; the flag is the letters after the value ("" when
+    none). Cells that are neither raise no error here: they come back as NaN with flag "?".
+    """
+    text = cells.astype("string").fillna(":")
+    parts = text.str.extract(_CELL)
+    value = pd.to_numeric(parts["value"].where(parts["value"] != ":"), errors="coerce")
+    matched = text.str.match(_CELL).fillna(False)
+    flag = parts["flag"].fillna("").where(matched, "?")
+    return value.astype("float64"), flag.astype(str)
+
+
+def read_eurostat_tsv(path: str | Path) -> pd.DataFrame:
+    """Eurostat TSV -> long frame: one column per dimension, ``geo``, ``year``, ``value``,
+    ``flag``."""
+    path = Path(path)
+    name = str(path)
+    try:
+        wide = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, compression="infer")
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(Problem(name, f"cannot read as Eurostat TSV: {exc}")) from exc
+    if wide.empty or "\\" not in wide.columns[0]:
+        raise BadInputError(
+            Problem(
+                name,
+                "not a Eurostat TSV file: the first header cell should "
+                "read like 'unit,nace_r2,geo\\time'",
+                row=1,
+            )
+        )
+    first = wide.columns[0]
+    dims = first.split("\\")[0].split(",")
+    keys = wide[first].str.split(",", expand=True)
+    if keys.shape[1] != len(dims):
+        raise BadInputError(
+            Problem(
+                name,
+                f"the first column should hold {len(dims)} "
+                f"comma-separated codes ({', '.join(dims)})",
+                row=2,
+                column=first,
+            )
+        )
+    keys.columns = dims
+    times = [c for c in wide.columns[1:]]
+    long = wide[times].copy()
+    long.columns = [c.strip() for c in times]
+    long = pd.concat([keys, long], axis=1).melt(id_vars=dims, var_name="time", value_name="cell")
+    long["value"], long["flag"] = parse_cells(long["cell"])
+    return _finish(long.drop(columns="cell"), name)
+
+
+def read_eurostat_sdmx_csv(path: str | Path) -> pd.DataFrame:
+    """Eurostat SDMX-CSV -> the same long frame as ``read_eurostat_tsv``."""
+    path = Path(path)
+    name = str(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "OBS_VALUE" not in frame.columns or "TIME_PERIOD" not in frame.columns:
+        raise BadInputError(
+            Problem(
+                name, "not an SDMX-CSV file: expected the columns TIME_PERIOD and OBS_VALUE", row=1
+            )
+        )
+    skip = {
+        "DATAFLOW",
+        "LAST UPDATE",
+        "freq",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "OBS_FLAG",
+        "CONF_STATUS",
+    }
+    dims = [c for c in frame.columns if c not in skip]
+    long = frame[dims].copy()
+    long["time"] = frame["TIME_PERIOD"]
+    value, cell_flag = parse_cells(frame["OBS_VALUE"].replace("", ":"))
+    flag = frame.get("OBS_FLAG", pd.Series("", index=frame.index)).fillna("").str.strip()
+    if "CONF_STATUS" in frame.columns:  # confidential cells: 'C' (SDMX) -> 'c'
+        flag = flag + frame["CONF_STATUS"].str.strip().str.lower().where(
+            frame["CONF_STATUS"].str.strip() != "", ""
+        )
+    long["value"] = value
+    long["flag"] = (cell_flag + flag).str.replace("?", "", regex=False)
+    if "DATAFLOW" in frame.columns and len(frame):
+        long.attrs["dataset"] = _dataset_from_dataflow(frame["DATAFLOW"].iloc[0])
+    return _finish(long, name)
+
+
+def _dataset_from_dataflow(text: str) -> str:
+    # 'ESTAT:SBS_R_NUTS06_R2(1.0)' -> 'sbs_r_nuts06_r2'
+    return text.split(":")[-1].split("(")[0].lower()
+
+
+def _finish(long: pd.DataFrame, name: str) -> pd.DataFrame:
+    if "geo" not in long.columns:
+        raise BadInputError(Problem(name, "no 'geo' dimension: not a regional data set"))
+    long["year"] = pd.to_numeric(long.pop("time").str.strip().str[:4], errors="coerce")
+    bad_year = long["year"].isna()
+    if bad_year.any():
+        raise BadInputError(Problem(name, "a time column is not a year", row=1))
+    long["year"] = long["year"].astype("int64")
+    long["geo"] = long["geo"].str.strip()
+    if long["value"].notna().sum() == 0:
+        flags = ", ".join(sorted({f for f in long["flag"] if f}))
+        listed = f"':', flags {flags}" if flags else "':'"
+        raise BadInputError(
+            Problem(
+                name,
+                "the file holds no numbers, only flags or missing "
+                f"values ({listed}): nothing to convert",
+            )
+        )
+    long.attrs["source_file"] = name
+    return long.reset_index(drop=True)
+
+
+def read_eurostat(path: str | Path) -> pd.DataFrame:
+    """Read a Eurostat download (TSV, possibly .gz, or SDMX-CSV), deciding by its header."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(Problem(str(path), "file not found"))
+    if path.stat().st_size == 0:
+        raise BadInputError(Problem(str(path), "the file is empty"))
+    if path.suffix == ".parquet":  # the toolkit's own cache of a download
+        return pd.read_parquet(path)
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
+    if "OBS_VALUE" in header:
+        return read_eurostat_sdmx_csv(path)
+    return read_eurostat_tsv(path)
+
+
+def guess_dataset(path: str | Path, long: pd.DataFrame) -> str:
+    """The dataset code of a file: from SDMX-CSV's DATAFLOW, else from the file name."""
+    if long.attrs.get("dataset"):
+        return long.attrs["dataset"]
+    stem = Path(path).name.lower().split(".")[0]
+    for code in (*PANEL_SOURCES, *CONTEXT_SOURCES):
+        if code in stem:
+            return code
+    raise BadInputError(
+        Problem(
+            str(path),
+            "cannot tell which Eurostat dataset this is: name it "
+            "with --dataset (one of "
+            f"{', '.join([*PANEL_SOURCES, *CONTEXT_SOURCES])})",
+        )
+    )
+
+
+# --- conversion -------------------------------------------------------------------------------
+
+
+def _select(long: pd.DataFrame, filters: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Keep rows matching each filter dimension (first accepted value found in the data)."""
+    for dim, accepted in filters.items():
+        if dim not in long.columns:
+            continue
+        present = [v for v in accepted if (long[dim] == v).any()]
+        if not present:
+            raise BadInputError(
+                f"no rows with {dim} in {', '.join(accepted)}",
+                file=long.attrs.get("source_file", "eurostat"),
+            )
+        long = long[long[dim] == present[0]]
+    return long
+
+
+def _nuts_level(geo: pd.Series) -> pd.Series:
+    return geo.str.len() - 2
+
+
+def to_panel(
+    long: pd.DataFrame, dataset: str, *, nuts_level: int = 2, years: list[int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A Eurostat long frame -> (canonical panel, notes of flagged cells).
+
+    Panel: region (NUTS code), sector (NACE division, e.g. ``C10``; NACE aggregates for
+    nama_10r_3empers), year, employment (persons), enterprises (local units), wages (EUR).
+    Flagged cells keep their value when one is given (``p``, ``e``) and are listed in the notes;
+    ``:`` cells (with or without ``c``) are missing, never zero.
+    """
+    source = PANEL_SOURCES[dataset]
+    name = long.attrs.get("source_file", dataset)
+    frame = _select(long, source.filters)
+    if source.indicator_dim is None:
+        frame = frame.assign(_measure=frame["unit"] if "unit" in frame.columns else "THS")
+    else:
+        frame = frame.assign(_measure=frame[source.indicator_dim])
+    frame = frame[frame["_measure"].isin(list(source.measures))]
+    sector = frame[source.sector_dim]
+    keep = sector.str.match(_DIVISION) if source.divisions_only else sector.isin(list(NACE_A10))
+    frame = frame[keep & (_nuts_level(frame["geo"]) == nuts_level)]
+    if years:
+        frame = frame[frame["year"].isin(years)]
+    if frame.empty:
+        raise BadInputError(
+            Problem(
+                name,
+                f"no {dataset} rows for NUTS level {nuts_level}"
+                + (f" and years {years}" if years else "")
+                + " with the expected indicators "
+                f"({', '.join(source.measures)})",
+            )
+        )
+    factor = frame["_measure"].map({k: v[1] for k, v in source.measures.items()})
+    frame = frame.assign(
+        column=frame["_measure"].map({k: v[0] for k, v in source.measures.items()}),
+        scaled=frame["value"] * factor.astype("float64"),
+        sector=frame[source.sector_dim],
+        region=frame["geo"],
+    )
+    panel = frame.pivot_table(
+        index=["region", "sector", "year"],
+        columns="column",
+        values="scaled",
+        aggfunc="first",
+        dropna=False,
+    ).reset_index()
+    panel.columns.name = None
+    panel = panel.dropna(subset=["employment"]) if "employment" in panel else panel
+    if "employment" not in panel.columns or panel.empty:
+        raise BadInputError(Problem(name, "no employment values (all missing or flagged)"))
+    panel = panel.sort_values(["region", "sector", "year"]).reset_index(drop=True)
+    notes = frame.loc[frame["flag"] != "", ["region", "sector", "year", "column", "flag"]]
+    return panel, notes.reset_index(drop=True)
+
+
+def to_context(
+    long: pd.DataFrame, dataset: str, *, nuts_level: int = 2, years: list[int] | None = None
+) -> pd.DataFrame:
+    """One context dataset -> region, year, <indicator column> (unit of indicators.yaml)."""
+    source = CONTEXT_SOURCES[dataset]
+    frame = _select(long, source.filters)
+    frame = frame[_nuts_level(frame["geo"]) == nuts_level]
+    if years:
+        frame = frame[frame["year"].isin(years)]
+    result = frame.assign(region=frame["geo"], value=frame["value"] * source.factor)
+    result = result.groupby(["region", "year"], as_index=False)["value"].first()
+    return result.rename(columns={"value": source.column})
+
+
+def merge_context(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Outer-join context indicators on region and year."""
+    if not parts:
+        return pd.DataFrame(columns=["region", "year"])
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part, on=["region", "year"], how="outer")
+    return merged.sort_values(["region", "year"]).reset_index(drop=True)
+
+
+def sector_table(codes) -> pd.DataFrame:
+    """Sector table for NACE codes: code, name, type ('other': neither traded category nor
+    emerging industry, so every division enters the regional totals once), description."""
+    divisions = pd.read_csv(paths.reference_dir() / "nace_r2_divisions.csv", dtype=str)
+    names = dict(zip(divisions["code"], divisions["name"], strict=True)) | NACE_A10
+    codes = sorted(set(codes))
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "name": [names.get(c, c) for c in codes],
+            "type": "other",
+            "description": [
+                f"NACE Rev. 2 {'division' if _DIVISION.match(c) else 'aggregate'} {c}"
+                for c in codes
+            ],
+        }
+    )
+
+
+# --- download ---------------------------------------------------------------------------------
+
+
+def raw_dir() -> Path:
+    return paths.data_dir() / "raw"
+
+
+def check_online(timeout: float = 3.0) -> None:
+    """Fail fast (ToolkitError, exit 1) when Eurostat cannot be reached."""
+    try:
+        socket.create_connection((EUROSTAT_HOST, 443), timeout=timeout).close()
+    except OSError as exc:
+        raise ToolkitError(
+            f"cannot reach Eurostat ({EUROSTAT_HOST}: {exc}); this machine looks offline. "
+            "Download the dataset elsewhere (TSV or SDMX-CSV from the Eurostat data browser) "
+            "and convert it with: toolkit data eurostat --input FILE"
+        ) from exc
+
+
+def fetch(code: str, *, refresh: bool = False) -> Path:
+    """Download one dataset with the ``eurostat`` client into the cache ``data/raw/<code>.parquet``
+    (long format with flags) and return the cached file; reuse the cache unless ``refresh``."""
+    cached = raw_dir() / f"{code}.parquet"
+    if cached.is_file() and not refresh:
+        return cached
+    check_online()
+    import eurostat
+
+    try:
+        wide = eurostat.get_data_df(code, flags=True)
+    except Exception as exc:  # network and HTTP errors of the client
+        raise ToolkitError(f"download of {code} from Eurostat failed: {exc}") from exc
+    if wide is None or wide.empty:
+        raise ToolkitError(f"Eurostat returned no data for {code}")
+    first = next(c for c in wide.columns if "\\" in str(c))
+    dims = [c for c in wide.columns[: list(wide.columns).index(first)] if c != "freq"]
+    geo = first.split("\\")[0]
+    value_cols = [c for c in wide.columns if str(c).endswith("_value")]
+    parts = []
+    for column in value_cols:
+        year = str(column).removesuffix("_value")
+        flag_col = f"{year}_flag"
+        part = wide[[*dims, first]].rename(columns={first: geo}).copy()
+        part["time"] = year
+        part["value"] = pd.to_numeric(wide[column], errors="coerce")
+        part["flag"] = wide[flag_col].fillna("").astype(str) if flag_col in wide else ""
+        parts.append(part)
+    long = _finish(pd.concat(parts, ignore_index=True), code)
+    write_parquet_atomic(long, cached, {"source": f"Eurostat {code}", "synthetic": "false"})
+    return cached
+
+
+# --- command ----------------------------------------------------------------------------------
+
+
+def convert(
+    long_by_dataset: dict[str, pd.DataFrame],
+    out_dir: Path,
+    *,
+    nuts_level: int = 2,
+    years: list[int] | None = None,
+) -> list[Path]:
+    """Convert read datasets and write panel.parquet, context.parquet, sectors.csv and
+    notes.csv into ``out_dir`` (each atomically). Returns the written files."""
+    panel_kinds = {PANEL_SOURCES[d].divisions_only for d in long_by_dataset if d in PANEL_SOURCES}
+    if len(panel_kinds) > 1:
+        raise BadInputError(
+            "NACE divisions (SBS) and NACE aggregates (nama_10r_3empers) cannot share one panel: "
+            "an aggregate such as C contains the divisions C10-C33 and would be counted twice; "
+            "convert them into separate folders (--out)",
+            file="--input",
+        )
+    panels, notes, contexts, used = [], [], [], []
+    for dataset, long in long_by_dataset.items():
+        if dataset in PANEL_SOURCES:
+            panel, note = to_panel(long, dataset, nuts_level=nuts_level, years=years)
+            panels.append(panel)
+            notes.append(note.assign(dataset=dataset))
+        else:
+            contexts.append(to_context(long, dataset, nuts_level=nuts_level, years=years))
+        used.append(dataset)
+    written = []
+    sources = ", ".join(f"Eurostat {d}" for d in used)
+    versions = {PANEL_SOURCES[d].nuts_version for d in used if d in PANEL_SOURCES}
+    meta = {
+        "source": sources,
+        "synthetic": "false",
+        "notice": f"Source: {sources}. Flagged cells are listed in notes.csv.",
+        "nuts_version": "/".join(sorted(versions)) or "2016",
+        "nuts_level": str(nuts_level),
+    }
+    if panels:
+        panel = pd.concat(panels, ignore_index=True)
+        duplicated = panel.duplicated(["region", "sector", "year"], keep="last")
+        panel = panel[~duplicated].reset_index(drop=True)  # later dataset wins on overlap
+        write_parquet_atomic(panel, out_dir / "panel.parquet", meta)
+        write_csv_atomic(sector_table(panel["sector"]), out_dir / "sectors.csv")
+        write_csv_atomic(pd.concat(notes, ignore_index=True), out_dir / "notes.csv")
+        written += [out_dir / "panel.parquet", out_dir / "sectors.csv", out_dir / "notes.csv"]
+    if contexts:
+        context = merge_context(contexts)
+        write_parquet_atomic(context, out_dir / "context.parquet", meta)
+        written.append(out_dir / "context.parquet")
+    return written
+
+
+def _cmd_eurostat(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out) if args.out else paths.data_dir() / "eurostat"
+    years = args.years
+    if args.input:
+        datasets = {}
+        for file in args.input:
+            long = read_eurostat(file)
+            code = (
+                args.dataset[0]
+                if args.dataset and len(args.input) == 1
+                else guess_dataset(file, long)
+            )
+            if code not in PANEL_SOURCES and code not in CONTEXT_SOURCES:
+                raise BadInputError(f"unknown dataset {code!r}", file=str(file))
+            datasets[code] = long
+    else:
+        codes = args.dataset or ["sbs_r_nuts06_r2", *CONTEXT_SOURCES]
+        unknown = [c for c in codes if c not in PANEL_SOURCES and c not in CONTEXT_SOURCES]
+        if unknown:
+            raise BadInputError(f"unknown dataset(s) {', '.join(unknown)}", file="--dataset")
+        if not all((raw_dir() / f"{c}.parquet").is_file() for c in codes) or args.refresh:
+            check_online()
+        datasets = {c: read_eurostat(fetch(c, refresh=args.refresh)) for c in codes}
+    written = convert(datasets, out_dir, nuts_level=args.nuts_level, years=years)
+    for path in written:
+        print(f"wrote {path}")
+    if any(p.name == "panel.parquet" for p in written):
+        print(
+            f"use: toolkit metrics --panel {out_dir / 'panel.parquet'} --sectors "
+            f"{out_dir / 'sectors.csv'} --out metrics.csv",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def register_cli(commands, data_commands) -> None:
+    """Add ``toolkit data eurostat``."""
+    parser = data_commands.add_parser(
+        "eurostat",
+        help="download or convert Eurostat regional statistics",
+        description="Download (cached in data/raw/) or convert (--input) Eurostat regional "
+        "structural business statistics and context indicators into the canonical panel "
+        "(sector = NACE Rev. 2 division) and context, written to data/eurostat/. Datasets: "
+        + ", ".join([*PANEL_SOURCES, *CONTEXT_SOURCES])
+        + ".",
+    )
+    parser.add_argument("--years", type=int, nargs="+", help="keep only these years")
+    parser.add_argument(
+        "--nuts-level",
+        type=int,
+        default=2,
+        choices=(1, 2, 3),
+        help="NUTS level of the regions kept (default 2)",
+    )
+    parser.add_argument(
+        "--dataset",
+        nargs="+",
+        help="dataset code(s) to download, or the code "
+        "of the --input file when its name does not tell",
+    )
+    parser.add_argument(
+        "--input",
+        nargs="+",
+        help="already downloaded file(s) (TSV, .tsv.gz or SDMX-CSV): convert without the network",
+    )
+    parser.add_argument("--out", help="output folder (default data/eurostat)")
+    parser.add_argument("--refresh", action="store_true", help="download again, ignoring cache")
+    parser.set_defaults(handler=_cmd_eurostat)
