@@ -1,0 +1,329 @@
+"""The Voilà apps in a real browser (Debian's Chromium through Playwright), loopback only.
+
+Measures, on the demo data:
+- time from opening a view to its first chart: cold (a new kernel per page) and preheated
+  (``--pool-size 1``: the kernel ran the notebook before the request);
+- time from a selection change to the updated chart (region in the overview, sector in the
+  sector view), with a half-second pause between changes as a user reading the chart makes;
+- memory (RSS) per open session, i.e. per app kernel;
+- concurrent sessions: 20 pages kept open at once, each must show its chart and follow a
+  change without error.
+
+Targets (issue 4): <= 3 s cold, <= 1 s preheated, <= 300 ms per update, 20 sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHART = "img.eocic-chart"
+SESSIONS = 20
+PAUSE = 0.5  # seconds between two selection changes (a user reading the chart)
+TIMEOUT_MS = 180_000
+
+
+class Server:
+    """``toolkit app`` on a free loopback port, in its own process group."""
+
+    def __init__(self, pool_size: int):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.log = tempfile.NamedTemporaryFile(prefix="voila-bench-", suffix=".log", delete=False)
+        env = dict(os.environ, EOCIC_GEO_DOWNLOAD="0")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit.cli", "app", "--port", str(self.port),
+             "--pool-size", str(pool_size)],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(Path(self.log.name).read_text()[-2000:])
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("Voilà did not start within 120 s")
+
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def wait_pool(self, notebook: str, fills: int, timeout: float = 120) -> None:
+        """Wait until the preheated pool of ``notebook`` was filled ``fills`` times."""
+        needle = f"Kernel pool of {notebook} is filled"
+        deadline = time.monotonic() + timeout
+        while self.log_text().count(needle) < fills:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"pool of {notebook} not refilled within {timeout} s")
+            time.sleep(0.25)
+
+    def wait_idle(self, timeout: float = 180, settle: float = 6.0) -> None:
+        """Wait until the server and its kernels use almost no CPU (pools filled, no
+        notebook running): the state a visitor finds on a quiet server. ``settle`` covers
+        the pool's refill delay (5 s), after which a new kernel runs the notebook."""
+        time.sleep(settle)
+        deadline = time.monotonic() + timeout
+        processes = [psutil.Process(self.process.pid), *self.kernels()]
+        for proc in processes:
+            proc.cpu_percent(None)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            busy = 0.0
+            for proc in processes:
+                try:
+                    busy += proc.cpu_percent(None)
+                except psutil.NoSuchProcess:
+                    pass
+            fresh = [*self.kernels()]
+            if busy < 10 and {p.pid for p in fresh} <= {p.pid for p in processes}:
+                return
+            processes = [psutil.Process(self.process.pid), *fresh]
+            for proc in processes:
+                proc.cpu_percent(None)
+        raise RuntimeError(f"the server was still busy after {timeout} s")
+
+    def kernels(self) -> list[psutil.Process]:
+        voila = psutil.Process(self.process.pid)
+        return [
+            p
+            for p in voila.children(recursive=True)
+            if "ipykernel_launcher" in " ".join(p.cmdline())
+        ]
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+        os.unlink(self.log.name)
+
+
+BUSY: list[float] = []  # whole-machine CPU % seen before measurements (other work running)
+
+
+def _quiet_machine(max_wait: float = 60.0) -> None:
+    """Wait (bounded) until the whole machine is nearly idle; remember how busy it was, so
+    the report can say when other work disturbed the figures."""
+    deadline = time.monotonic() + max_wait
+    load = psutil.cpu_percent(interval=1.0)
+    while load > 25 and time.monotonic() < deadline:
+        load = psutil.cpu_percent(interval=1.0)
+    BUSY.append(load)
+
+
+def _open(browser, url: str):
+    context = browser.new_context(viewport={"width": 1300, "height": 1400})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+    return context, page, time.perf_counter() - start
+
+
+def _changed(page, panel: str, action) -> float:
+    """Seconds from ``action()`` to the new chart of ``panel`` in the page."""
+    selector = f".eocic-panel-{panel} {CHART}"
+    old = page.locator(selector).get_attribute("src")
+    _quiet_machine(10)
+    time.sleep(PAUSE)  # a user's pause between two clicks
+    start = time.perf_counter()
+    action()
+    page.wait_for_function(
+        "([sel, old]) => { const i = document.querySelector(sel); "
+        "return i && i.getAttribute('src') !== old; }",
+        arg=[selector, old],
+        timeout=TIMEOUT_MS,
+    )
+    return time.perf_counter() - start
+
+
+def _clean(page) -> bool:
+    text = page.inner_text("body")
+    return "Traceback" not in text and page.locator(".eocic-error").count() == 0
+
+
+def _fmt(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):6.2f} s  (min {min(values):.2f}, "
+        f"max {max(values):.2f}, n={len(values)})"
+    )
+
+
+def _verdict(value: float, target: float) -> str:
+    return "OK" if value <= target else "MISSED"
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        print("skipped: /usr/bin/chromium is missing")
+        return
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            _cold(browser)
+            _preheated_updates_memory_and_sessions(browser)
+        finally:
+            browser.close()
+
+
+def _cold(browser) -> None:
+    server = Server(pool_size=0)
+    try:
+        # once first, to warm the OS file cache and the browser's script cache
+        _open(browser, f"{server.base}/voila/render/overview.ipynb")[0].close()
+        times = []
+        for _ in range(3):
+            _quiet_machine()
+            context, page, seconds = _open(browser, f"{server.base}/voila/render/overview.ipynb")
+            times.append(seconds)
+            context.close()
+        m = statistics.median(times)
+        print(
+            f"open -> first chart, cold kernel:      {_fmt(times)}  target <= 3 s {_verdict(m, 3)}"
+        )
+    finally:
+        server.stop()
+
+
+def _preheated_updates_memory_and_sessions(browser) -> None:
+    server = Server(pool_size=1)
+    try:
+        for notebook in ("app", "overview", "portfolio", "sector", "map", "scoreboard", "help"):
+            server.wait_pool(f"{notebook}.ipynb", 1)
+        times = []
+        for i in range(3):
+            server.wait_pool("overview.ipynb", i + 1)
+            server.wait_idle()  # pools refilled and their notebooks run: a quiet server
+            _quiet_machine()
+            context, page, seconds = _open(browser, f"{server.base}/voila/render/overview.ipynb")
+            times.append(seconds)
+            if i < 2:
+                context.close()
+        m = statistics.median(times)
+        print(
+            f"open -> first chart, preheated kernel: {_fmt(times)}  target <= 1 s {_verdict(m, 1)}"
+        )
+        # The floor set by Voila's own front end: the help page has no chart and few widgets.
+        server.wait_pool("help.ipynb", 1)
+        server.wait_idle()
+        help_context = browser.new_context()
+        help_page = help_context.new_page()
+        start = time.perf_counter()
+        help_page.goto(f"{server.base}/voila/render/help.ipynb")
+        help_page.wait_for_selector(".eocic-help h3", timeout=TIMEOUT_MS)
+        print(f"  (floor: help page, preheated, no chart: {time.perf_counter() - start:.2f} s)")
+        help_context.close()
+
+        server.wait_idle()  # the pool's refill after the last page has run
+        regions = ["BE31", "ITC4", "wallonia", "DED2", "FI1D", "ES13"]
+        updates = [
+            _changed(
+                page, "clusters-chart", lambda r=r: page.locator(".eocic-region input").fill(r)
+            )
+            for r in regions
+        ]
+        context.close()
+        server.wait_pool("sector.ipynb", 1)
+        server.wait_idle()
+        context, page, _ = _open(browser, f"{server.base}/voila/render/sector.ipynb")
+        select = page.locator(".eocic-sector-picker select")
+        labels = select.locator("option").all_inner_texts()[1:7]
+        updates += [
+            _changed(page, "sector-ranking-chart", lambda lab=lab: select.select_option(label=lab))
+            for lab in labels
+        ]
+        context.close()
+        m = statistics.median(updates)
+        print(
+            f"selection change -> updated chart:     {_fmt(updates)}  target <= 0.3 s "
+            f"{_verdict(m, 0.3)}"
+        )
+
+        print(
+            f"  (whole-machine CPU before the timed steps: median {statistics.median(BUSY):.0f} %,"
+            f" max {max(BUSY):.0f} %; over 25 % means other work disturbed the figures)"
+        )
+        # Concurrent sessions: SESSIONS overview pages open at once.
+        before = {k.pid for k in server.kernels()}
+        pages, failures, opened = [], 0, []
+        start = time.perf_counter()
+        for _ in range(SESSIONS):
+            try:
+                context, page, seconds = _open(
+                    browser, f"{server.base}/voila/render/overview.ipynb"
+                )
+                pages.append((context, page))
+                opened.append(seconds)
+            except Exception as exc:  # a failed session is what we count
+                failures += 1
+                print(f"  session failed: {type(exc).__name__}: {str(exc)[:200]}")
+        ok = 0
+        for i, (_, page) in enumerate(pages):
+            try:
+                region = ["BE31", "ITC4", "DED2", "FI1D"][i % 4]
+                _changed(
+                    page,
+                    "clusters-chart",
+                    lambda r=region, pg=page: pg.locator(".eocic-region input").fill(r),
+                )
+                ok += _clean(page)
+            except Exception as exc:
+                failures += 1
+                print(f"  update failed: {type(exc).__name__}: {str(exc)[:200]}")
+        elapsed = time.perf_counter() - start
+        kernels = [k for k in server.kernels() if k.pid not in before]
+        rss = [k.memory_info().rss / 2**20 for k in kernels]
+        if rss:
+            print(
+                f"memory per open session (kernel RSS):  median {statistics.median(rss):.0f} MiB "
+                f"(min {min(rss):.0f}, max {max(rss):.0f}, {len(rss)} kernels)"
+            )
+        server_rss = psutil.Process(server.process.pid).memory_info().rss / 2**20
+        print(f"Voila server process RSS:              {server_rss:.0f} MiB")
+        print(
+            f"concurrent sessions: {ok}/{SESSIONS} open and updated without error, "
+            f"{failures} failures, in {elapsed:.0f} s (page open median "
+            f"{statistics.median(opened) if opened else float('nan'):.1f} s under load)  "
+            f"target 20 {'OK' if ok >= SESSIONS and failures == 0 else 'MISSED'}"
+        )
+        for context, _ in pages:
+            context.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
