@@ -237,3 +237,51 @@ def test_assessment_notebook_runs_on_some_countries(some_countries, tmp_path):
     assert "Wages are missing from the data" in text
     assert "no productivity star was assessed" in text
     assert "all 7 regions of the data" in text
+    # No sector file was given: the NACE codes are recognised and named, and the report
+    # speaks of sectors, not of the cluster mapping's traded categories.
+    assert "sector set: NACE Rev. 2 divisions" in text
+    assert "Manufacture of computer, electronic and optical products" in text
+    assert "traded clusters" not in text
+
+
+@pytest.mark.slow
+def test_report_command_with_own_region_and_sector_files(own_codes, tmp_path):
+    out = tmp_path / "reports"
+    result = subprocess.run(
+        [
+            *TOOLKIT,
+            "report",
+            "coast",
+            "--panel",
+            str(own_codes["panel"]),
+            "--context",
+            str(own_codes["context"]),
+            "--sectors",
+            str(own_codes["sectors"]),
+            "--region-table",
+            str(own_codes["regions"]),
+            "--regions-of-analysis",
+            str(own_codes["unions"]),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    text = (out / "coast" / "assessment.html").read_text()
+    assert "The coast" in text and "codes of regions.csv" in text
+    assert "LMA-07 (Area 07)" in text and "LMA-08 (Area 08)" in text
+    assert "sector set: sectors of sectors.csv" in text
+    # The largest sector of the coast, by the user's own name for it.
+    panel = pd.read_csv(own_codes["panel"])
+    rows = panel[panel["region"].isin(["LMA-07", "LMA-08"]) & (panel["year"] == 2020)]
+    largest = rows.groupby("sector")["employment"].sum().idxmax()
+    names = dict(
+        zip(
+            DIVISIONS,
+            ["Food", "Chemicals", "Electronics", "Machinery", "Software", "R&D"],
+            strict=True,
+        )
+    )
+    assert f"The 3 largest — {names[largest]}" in text.replace("&amp;", "&")

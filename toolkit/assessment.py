@@ -320,9 +320,10 @@ def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) 
             "Employment in star clusters (2+ stars)",
             100 * share,
             100 * rule.threshold,
-            "% of traded employment",
+            "% of cluster employment",
             rule.severity,
-            f"only {100 * share:.1f} % of traded employment is in clusters with two or "
+            f"only {100 * share:.1f} % of the region's cluster employment (emerging industries "
+            "aside) is in clusters with two or "
             f"more stars (rule: below {100 * rule.threshold:.0f} %)",
         )
     if rule.comparison == "low_cluster_productivity":
@@ -341,12 +342,12 @@ def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) 
         return Evidence(
             rule.comparison,
             None,
-            "Wage per employee in traded clusters",
+            "Wage per employee across the region's clusters",
             own_wpe,
             europe,
             "EUR",
             rule.severity,
-            f"wage per employee in traded clusters is EUR {own_wpe:,.0f}, "
+            f"wage per employee across the region's clusters is EUR {own_wpe:,.0f}, "
             f"{own_wpe / europe:.0%} of the European level (EUR {europe:,.0f}; rule: "
             f"below {rule.threshold:.0%})",
         )

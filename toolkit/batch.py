@@ -206,6 +206,8 @@ def plan_batch(
     out: str | Path | None = None,
     panel_path: str | Path | None = None,
     context_path: str | Path | None = None,
+    sectors_path: str | Path | None = None,
+    regions_path: str | Path | None = None,
     stars_path: str | Path | None = None,
     year: int | None = None,
     resume: bool = False,
@@ -234,6 +236,8 @@ def plan_batch(
     ws = Workspace.load(
         panel_path,
         context_path,
+        sectors_path=sectors_path,
+        regions_path=regions_path,
         regions_of_analysis_path=unions_file,
         stars_path=stars_path,
         year=year,
@@ -492,6 +496,16 @@ def write_summary(out: Path, results: list[RegionResult], seconds: float) -> Non
 def _data_options(parser) -> None:
     parser.add_argument("--panel", help="cluster panel file (default: the synthetic demo data)")
     parser.add_argument("--context", help="region context file")
+    parser.add_argument(
+        "--sectors",
+        help="sector file (code, name[, type]); default: the cluster categories or the NACE "
+        "Rev. 2 divisions, whichever holds the panel's codes",
+    )
+    parser.add_argument(
+        "--region-table",
+        help="regions file (code, name[, level, parent, country]) for codes that are not "
+        "NUTS 2016 or other names (default data/reference/nuts2016_regions.csv)",
+    )
     parser.add_argument("--stars", help="star parameter file (default parameters/stars.yaml)")
     parser.add_argument("--year", type=int, help="analysis year (default: latest)")
     parser.add_argument("--out", help="reports folder (default reports/)")
@@ -507,6 +521,8 @@ def _cmd_batch(args) -> int:
         out=args.out,
         panel_path=args.panel,
         context_path=args.context,
+        sectors_path=args.sectors,
+        regions_path=args.region_table,
         stars_path=args.stars,
         year=args.year,
         resume=args.resume,
@@ -534,6 +550,8 @@ def _cmd_report(args) -> int:
         out=args.out,
         panel_path=args.panel,
         context_path=args.context,
+        sectors_path=args.sectors,
+        regions_path=args.region_table,
         stars_path=args.stars,
         year=args.year,
         only=[args.region],

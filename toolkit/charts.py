@@ -147,9 +147,12 @@ def dimension_chart(
     *,
     synthetic: bool = False,
     title: str = "",
-) -> Figure:
-    """The region's dimension scores against the median of its peers (EU median = 50)."""
+) -> Figure | None:
+    """The region's dimension scores against the median of its peers (EU median = 50);
+    ``None`` when the region has no scoreboard indicator (no context data)."""
     own = dimensions[dimensions["region"] == region_id].set_index("dimension")
+    if own.empty:
+        return None
     peer = dimensions[dimensions["region"].isin(peers)].groupby("dimension")["score"].median()
     fig, ax = _figure(7.5, 3.6)
     labels = own["dimension_name"].tolist()
@@ -187,11 +190,15 @@ def _persons(value: float, _position=None) -> str:
     return f"{value:.0f}"
 
 
-def show(fig: Figure) -> None:
-    """Display a figure in a notebook as a PNG (embedded in the HTML) and release it."""
+def show(fig: Figure | None) -> None:
+    """Display a figure in a notebook as a PNG (embedded in the HTML) and release it; nothing
+    for ``None`` (a chart without data)."""
     from io import BytesIO
 
     from IPython.display import Image, display
+
+    if fig is None:
+        return
 
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi)

@@ -54,7 +54,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     from toolkit.data import load_context, load_panel, write_csv_atomic
     from toolkit.metrics import aggregate_regions, cluster_metrics
     from toolkit.parameters import load_regions_of_analysis, load_star_parameters
-    from toolkit.reference import load_sectors
+    from toolkit.reference import sectors_for
 
     if not args.out.lower().endswith(".csv"):
         raise BadInputError(f"--out must name a .csv file, got {args.out!r}", file="--out")
@@ -65,9 +65,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     params = load_star_parameters(args.stars, year=args.year)
     if args.regions_of_analysis:
         panel = aggregate_regions(panel, load_regions_of_analysis(args.regions_of_analysis))
-    sector_table = (
-        sectors if sectors is not None else _default_sectors_if_matching(panel, load_sectors)
-    )
+    sector_table = sectors_for(panel["sector"].unique(), args.sectors)
     metrics = cluster_metrics(panel, sector_table, params)
     write_csv_atomic(metrics, args.out)
     starred = int((metrics["stars"] > 0).sum())
@@ -75,15 +73,11 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
         f"wrote {args.out}: {len(metrics)} clusters for {metrics.attrs['year']}, "
         f"{starred} with at least one star"
     )
+    if sector_table.attrs["note"]:
+        print(f"note: {sector_table.attrs['note']}", file=sys.stderr)
     if not metrics.attrs.get("wages_available"):
         print("note: no wages in the panel, so no productivity star was assessed", file=sys.stderr)
     return 0
-
-
-def _default_sectors_if_matching(panel, load_sectors):
-    """Use the built-in cluster categories only when the panel's sectors are theirs."""
-    table = load_sectors()
-    return table if set(panel["sector"].unique()) <= set(table["code"]) else None
 
 
 def _cmd_stars(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ import pandas as pd
 from toolkit import paths
 from toolkit.data import write_csv_atomic, write_parquet_atomic
 from toolkit.errors import BadInputError, Problem, ToolkitError
+from toolkit.reference import NACE_A10, NACE_DIVISION, nace_sectors
 
 EUROSTAT_HOST = "ec.europa.eu"
 FLAG_MEANINGS = {
@@ -57,7 +58,6 @@ FLAG_MEANINGS = {
 _CELL = re.compile(
     r"^\s*(?P<value>[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|:)?\s*(?P<flag>[a-z]*)\s*$"
 )
-_DIVISION = re.compile(r"^[A-U]\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -152,21 +152,6 @@ CONTEXT_SOURCES = {
         1.0,
         {"indic_sb": ("V97020",), "nace_r2": ("B-S_X_K642",)},
     ),
-}
-NACE_A10 = {
-    "A": "Agriculture, forestry and fishing",
-    "B-E": "Industry (except construction)",
-    "C": "Manufacturing",
-    "F": "Construction",
-    "G-I": "Wholesale and retail trade, transport, accommodation and food service activities",
-    "G-J": "Wholesale and retail trade, transport, accommodation, food, information and "
-    "communication",
-    "J": "Information and communication",
-    "K": "Financial and insurance activities",
-    "L": "Real estate activities",
-    "M_N": "Professional, scientific, technical, administrative and support service activities",
-    "O-Q": "Public administration, defence, education, human health and social work activities",
-    "R-U": "Arts, entertainment and recreation; other service activities; households",
 }
 
 
@@ -369,7 +354,7 @@ def to_panel(
         frame = frame.assign(_measure=frame[source.indicator_dim])
     frame = frame[frame["_measure"].isin(list(source.measures))]
     sector = frame[source.sector_dim]
-    keep = sector.str.match(_DIVISION) if source.divisions_only else sector.isin(list(NACE_A10))
+    keep = sector.str.match(NACE_DIVISION) if source.divisions_only else sector.isin(list(NACE_A10))
     frame = frame[keep & (_nuts_level(frame["geo"]) == nuts_level)]
     if years:
         frame = frame[frame["year"].isin(years)]
@@ -431,22 +416,8 @@ def merge_context(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def sector_table(codes) -> pd.DataFrame:
-    """Sector table for NACE codes: code, name, type ('other': neither traded category nor
-    emerging industry, so every division enters the regional totals once), description."""
-    divisions = pd.read_csv(paths.reference_dir() / "nace_r2_divisions.csv", dtype=str)
-    names = dict(zip(divisions["code"], divisions["name"], strict=True)) | NACE_A10
-    codes = sorted(set(codes))
-    return pd.DataFrame(
-        {
-            "code": codes,
-            "name": [names.get(c, c) for c in codes],
-            "type": "other",
-            "description": [
-                f"NACE Rev. 2 {'division' if _DIVISION.match(c) else 'aggregate'} {c}"
-                for c in codes
-            ],
-        }
-    )
+    """Sector table for the NACE codes of a converted panel (see ``reference.nace_sectors``)."""
+    return nace_sectors(codes)
 
 
 # --- download ---------------------------------------------------------------------------------

@@ -48,7 +48,16 @@ APP_ENV = {
     "stars_path": "EOCIC_APP_STARS",
 }
 STAR_COLOURS = charts.PALETTE
-SECTOR_TYPES = (("All", "all"), ("Traded", "traded"), ("Emerging", "emerging"))
+SECTOR_TYPES = (("All", "all"), ("Traded", "traded"), ("Emerging", "emerging"), ("Other", "other"))
+
+
+def sector_type_options(sectors: pd.DataFrame) -> list[tuple[str, str]]:
+    """The sector-type filter's choices: "All" and each type the sector table has, so a NACE
+    panel (every sector 'other') offers no empty "Traded" or "Emerging" choice."""
+    present = set(sectors["type"])
+    return [SECTOR_TYPES[0]] + [(label, t) for label, t in SECTOR_TYPES[1:] if t in present]
+
+
 CSS = """<style>
 .eocic-synthetic{background:#fff3cd;border:1px solid #e0b000;padding:4px 8px;margin:4px 0;
  font-weight:bold;color:#7a4d00}
@@ -656,7 +665,9 @@ class RegionalPerformanceOverview(Explorer):
         region = self._region_picker(self._initial)
         self.year = W.Dropdown(options=self.data.years, value=self.ws.year, description="Year")
         self.year.add_class("eocic-year")
-        self.sector_type = W.ToggleButtons(options=SECTOR_TYPES, value="all", description="Sectors")
+        self.sector_type = W.ToggleButtons(
+            options=sector_type_options(self.ws.sectors), value="all", description="Sectors"
+        )
         self.sector_type.add_class("eocic-sector-type")
         dims = [("All dimensions", "all")] + [
             (label, code) for code, label in self.ws.indicators.dimensions.items()
@@ -1286,8 +1297,10 @@ context {esc(_name(prov.get("context")) or "none")})</li>
 <li>Years: {years[0]}–{years[-1]}; analysis year {ws.year}; growth period
 {period[0]}–{period[1]}</li>
 <li>{ws.metrics["region"].nunique()} regions and {ws.metrics["sector"].nunique()} sectors
-({int((ws.sectors["type"] == "traded").sum())} traded cluster categories,
-{int((ws.sectors["type"] == "emerging").sum())} emerging industries)</li>
+({esc(prov.get("sector_set", "cluster categories"))}:
+{int((ws.sectors["type"] == "traded").sum())} traded cluster categories,
+{int((ws.sectors["type"] == "emerging").sum())} emerging industries,
+{int((ws.sectors["type"] == "other").sum())} other sectors){esc(_note(prov))}</li>
 <li>Regions of analysis (unions of NUTS codes): {unions}</li>
 </ul>
 <h3>Methodology</h3>
@@ -1309,6 +1322,12 @@ capita (log ratio).</p>
 def _name(path: object) -> str:
     """The file name only: the apps never show server paths."""
     return os.path.basename(str(path)) if path else ""
+
+
+def _note(provenance: dict) -> str:
+    """The caveat about the sector set (codes without names), as a sentence after a dash."""
+    note = provenance.get("sector_note")
+    return f" — {note}" if note else ""
 
 
 # --- the app with tabs ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ same columns (regions: code, name[, level, parent, country]; sectors: code, name
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,23 @@ from toolkit.errors import BadInputError, Problem, UnknownRegionError
 from toolkit.parameters import RegionOfAnalysis, load_regions_of_analysis
 
 SECTOR_TYPES = ("traded", "emerging", "other")
+NACE_DIVISION = re.compile(r"^[A-U]\d{2}$")
+# The NACE Rev. 2 aggregates of the regional accounts (nama_10r_3empers: A*10 and coarser).
+NACE_A10 = {
+    "A": "Agriculture, forestry and fishing",
+    "B-E": "Industry (except construction)",
+    "C": "Manufacturing",
+    "F": "Construction",
+    "G-I": "Wholesale and retail trade, transport, accommodation and food service activities",
+    "G-J": "Wholesale and retail trade, transport, accommodation, food, information and "
+    "communication",
+    "J": "Information and communication",
+    "K": "Financial and insurance activities",
+    "L": "Real estate activities",
+    "M_N": "Professional, scientific, technical, administrative and support service activities",
+    "O-Q": "Public administration, defence, education, human health and social work activities",
+    "R-U": "Arts, entertainment and recreation; other service activities; households",
+}
 
 
 def default_regions_file() -> Path:
@@ -103,6 +121,67 @@ def load_sectors(path: str | Path | None = None) -> pd.DataFrame:
     """Sector table with columns code, name, type (traded, emerging or other), description."""
     file = Path(path) if path is not None else default_sectors_file()
     return _load_sectors_cached(str(file.resolve())).copy()
+
+
+def default_nace_file() -> Path:
+    return paths.reference_dir() / "nace_r2_divisions.csv"
+
+
+def nace_sectors(codes) -> pd.DataFrame:
+    """Sector table for NACE Rev. 2 codes (divisions such as C26, aggregates such as B-E):
+    code, name, type 'other' (neither traded category nor emerging industry, so every code
+    enters the regional totals once), description."""
+    divisions = pd.read_csv(default_nace_file(), dtype=str)
+    names = dict(zip(divisions["code"], divisions["name"], strict=True)) | NACE_A10
+    codes = sorted(set(codes))
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "name": [names.get(c, c) for c in codes],
+            "type": "other",
+            "description": [
+                f"NACE Rev. 2 {'division' if NACE_DIVISION.match(c) else 'aggregate'} {c}"
+                for c in codes
+            ],
+        }
+    )
+
+
+def sectors_for(codes, path: str | Path | None = None) -> pd.DataFrame:
+    """The sector table for a panel's sector codes, and which set it is (``attrs``).
+
+    A sector file given by the user wins. Otherwise the built-in table that holds every code:
+    the cluster categories (51 traded, 10 emerging), then the NACE Rev. 2 divisions and
+    aggregates (as ``toolkit data eurostat`` writes them). Codes in neither are kept, named by
+    their code and typed 'other', with a note saying so: the metrics never depend on names.
+    ``attrs``: ``sector_set`` (what the report calls the set), ``note`` (empty or the caveat).
+    """
+    codes = {str(c) for c in codes}
+    if path is not None:
+        table, label, note = load_sectors(path), f"sectors of {Path(path).name}", ""
+    elif codes <= set((clusters := load_sectors())["code"]):
+        table, label, note = clusters, "cluster categories", ""
+    elif codes <= set(pd.read_csv(default_nace_file(), dtype=str)["code"]) | set(NACE_A10):
+        table, label, note = nace_sectors(codes), "NACE Rev. 2 divisions", ""
+    else:
+        unknown = sorted(codes - set(clusters["code"]))
+        table = pd.concat(
+            [
+                clusters[clusters["code"].isin(codes)],
+                pd.DataFrame(
+                    {"code": unknown, "name": unknown, "type": "other", "description": ""}
+                ),
+            ],
+            ignore_index=True,
+        )
+        label = "sectors of the panel"
+        note = (
+            f"{len(unknown)} sector codes (e.g. {', '.join(unknown[:3])}) are neither cluster "
+            "categories nor NACE Rev. 2 codes: they are shown by code; give a sector file "
+            "(code, name[, type]) to name them"
+        )
+    table.attrs.update(sector_set=label, note=note)
+    return table
 
 
 def nuts2_regions(regions: pd.DataFrame | None = None) -> pd.DataFrame:

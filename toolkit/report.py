@@ -193,47 +193,74 @@ def title_markdown(a: RegionAssessment) -> str:
     )
 
 
+def _base_words(a: RegionAssessment) -> tuple[tuple[str, str], tuple[str, str]]:
+    """What the report calls the region's base sectors, (singular, plural) for a cluster and
+    for the unit counted: the cluster mapping's words for its traded categories, plain
+    "sector" for any other set (NACE divisions, a user's sector file)."""
+    if (a.clusters["sector_type"] == "traded").any():
+        return ("traded cluster", "traded clusters"), ("cluster category", "cluster categories")
+    return ("sector", "sectors"), ("sector", "sectors")
+
+
+def _count(n: int, words: tuple[str, str]) -> str:
+    """'1 sector', '3 sectors'."""
+    return f"{n} {words[0] if n == 1 else words[1]}"
+
+
 def profile_markdown(a: RegionAssessment) -> str:
     members = ", ".join(f"{_e(code)} ({_e(a.names.get(code, code))})" for code in a.region.members)
-    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
-    employment = traded["employment"].sum()
+    base = a.clusters[a.clusters["sector_type"] != "emerging"]
+    employment = base["employment"].sum()
+    noun, unit = _base_words(a)
     thresholds = "; ".join(f"{k}: {_e(v)}" for k, v in a.thresholds.items())
     source = _e(a.provenance.get("source", ""))
-    wages = (
-        ""
-        if a.wages_available
-        else (
+    regions = a.provenance.get("regions", "NUTS 2016")
+    codes = "NUTS 2016 codes" if regions == "NUTS 2016" else f"codes of {_e(regions)}"
+    sector_set = _e(a.provenance.get("sector_set", "cluster categories"))
+    notes = ""
+    if not a.wages_available:
+        notes += (
             "\n- **Wages are missing from the data**: no productivity star was assessed, and the "
             "productivity rules of the challenge detection were skipped."
         )
-    )
+    if a.provenance.get("sector_note"):
+        notes += f"\n- **Sectors:** {_e(a.provenance['sector_note'])}."
     return f"""## 1. Region profile and data provenance
 
-- **Region of analysis:** {_e(a.region.name)} — NUTS codes {members}.
-- **Employment in traded clusters ({a.year}):** {employment:,.0f} persons in
-  {int((traded["employment"] > 0).sum())} cluster categories.
+- **Region of analysis:** {_e(a.region.name)} — {codes} {members}.
+- **Employment in {noun[1]} ({a.year}):** {employment:,.0f} persons in
+  {_count(int((base["employment"] > 0).sum()), unit)} (sector set: {sector_set}).
 - **Data:** {source} (panel `{_e(Path(str(a.provenance.get("panel", ""))).name)}`,
   context `{_e(Path(str(a.provenance.get("context") or "—")).name)}`).
 - **Analysis year:** {a.year}; growth measured {a.period[0]}–{a.period[1]} (CAGR).
 - **Reference set:** {_e(a.reference_note)}.
-- **Star thresholds:** {thresholds}.{wages}
+- **Star thresholds:** {thresholds}.{notes}
 """
 
 
 def portfolio_markdown(a: RegionAssessment) -> str:
-    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
-    counts = traded["stars"].value_counts().reindex([4, 3, 2, 1, 0], fill_value=0)
-    starred = traded[traded["stars"] > 0]
-    largest = traded.sort_values("employment", ascending=False).head(3)
+    base = a.clusters[a.clusters["sector_type"] != "emerging"]
+    noun, unit = _base_words(a)
+    counts = base["stars"].value_counts().reindex([4, 3, 2, 1, 0], fill_value=0)
+    starred = base[base["stars"] > 0]
+    largest = base.sort_values("employment", ascending=False).head(3)
     names = ", ".join(_e(a.sector_names.get(s, s)) for s in largest["sector"])
-    share_top3 = largest["employment"].sum() / traded["employment"].sum() if len(traded) else 0
+    share_top3 = largest["employment"].sum() / base["employment"].sum() if len(base) else 0
+    subject, verb = (
+        ("The largest", "employs")
+        if len(largest) == 1
+        else (
+            f"The {len(largest)} largest",
+            "employ",
+        )
+    )
     return f"""## 2. Cluster portfolio
 
-{_e(a.region.name)} has **{len(starred)} traded clusters with at least one star**
+{_e(a.region.name)} has **{_count(len(starred), noun)} with at least one star**
 ({counts[4]} with four, {counts[3]} with three, {counts[2]} with two and {counts[1]} with one
-star) out of {len(traded)} categories. The three largest — {names} — employ
-{share_top3:.0%} of the region's traded-cluster workforce. The charts show the stars of the
-leading clusters, specialisation (LQ) against growth, and cluster size.
+star) out of {_count(len(base), unit)}. {subject} — {names} — {verb} {share_top3:.0%}
+of the region's employment in {noun[1]}. The charts show the stars of the leading clusters,
+specialisation (LQ) against growth, and cluster size.
 """
 
 
@@ -280,11 +307,18 @@ def challenges_markdown(a: RegionAssessment) -> str:
                 f"{row.severity if row.detected else '—'} | {row.agreement} |"
             )
         agree = int((a.findings["agreement"] == "both").sum())
-        lines += [
-            "",
-            f"The indicators confirm {agree} of the "
-            f"{int(a.findings['consultant'].sum())} challenges the consultants found.",
-        ]
+        found = int(a.findings["consultant"].sum())
+        lines.append("")
+        if found:
+            lines.append(
+                f"The indicators confirm {agree} of the {found} challenges the consultants found."
+            )
+        else:
+            lines.append(
+                "No consultants' findings are recorded for this region "
+                "(`parameters/consultant_findings.yaml`): the table shows the "
+                "indicators' view only."
+            )
     return "\n".join(lines)
 
 
@@ -305,7 +339,12 @@ def recommendations_markdown(a: RegionAssessment, top: int = 8) -> str:
 def scoreboard_markdown(a: RegionAssessment) -> str:
     own = a.dimensions[a.dimensions["region"] == a.region.id].sort_values("score")
     if own.empty:
-        return "## Regional Ecosystem Scoreboard\n\nNo context indicators in the data."
+        return (
+            "### Regional Ecosystem Scoreboard\n\nThe context data hold no scoreboard "
+            "indicator for this region (see `parameters/indicators.yaml` for their names), so "
+            "framework conditions are not scored and the indicator-based challenge rules "
+            "were skipped."
+        )
     weakest, strongest = own.iloc[0], own.iloc[-1]
     peers = ", ".join(_e(a.names.get(p, p)) for p in a.peers) or "none found"
     better = a.peer_comparison[a.peer_comparison["vs_peers"] == "above"]
@@ -366,7 +405,13 @@ def cluster_table_view(a: RegionAssessment, top: int = 12):
 
 
 def indicator_table_view(a: RegionAssessment):
-    """``indicator_table`` as a styled table: the region against the EU and its peers."""
+    """``indicator_table`` as a styled table: the region against the EU and its peers (an
+    empty HTML fragment when the region has no indicator, so the report shows no bare
+    header)."""
+    if a.peer_comparison.empty:
+        from IPython.display import HTML
+
+        return HTML("")
     numbers = {column: _number for column in ("Region", "EU median", "Peer median")} | {
         "Score": "{:.0f}"
     }
@@ -414,6 +459,8 @@ def prepared_bundle(
     *,
     panel_path=None,
     context_path=None,
+    sectors_path=None,
+    regions_path=None,
     regions_of_analysis=None,
     stars_path=None,
     year=None,
@@ -424,6 +471,8 @@ def prepared_bundle(
     ws = Workspace.load(
         panel_path,
         context_path,
+        sectors_path=sectors_path,
+        regions_path=regions_path,
         regions_of_analysis_path=regions_of_analysis,
         stars_path=stars_path,
         year=year,
@@ -437,6 +486,8 @@ def assessment_for(
     prepared=None,
     panel_path=None,
     context_path=None,
+    sectors_path=None,
+    regions_path=None,
     regions_of_analysis=None,
     stars_path=None,
     year=None,
@@ -447,6 +498,8 @@ def assessment_for(
         prepared,
         panel_path=panel_path,
         context_path=context_path,
+        sectors_path=sectors_path,
+        regions_path=regions_path,
         regions_of_analysis=regions_of_analysis,
         stars_path=stars_path,
         year=year,

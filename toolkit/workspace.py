@@ -25,7 +25,7 @@ from toolkit.parameters import (
     load_regions_of_analysis,
     load_star_parameters,
 )
-from toolkit.reference import load_regions, load_sectors, region_names, resolve_region
+from toolkit.reference import load_regions, load_sectors, region_names, resolve_region, sectors_for
 
 
 @dataclass
@@ -56,8 +56,8 @@ class Workspace:
             panel_path, default_context = ensure_demo()
             context_path = context_path or default_context
         regions = load_regions(regions_path)
-        sectors = load_sectors(sectors_path)
-        panel = load_panel(panel_path, sectors=sectors if sectors_path else None)
+        panel = load_panel(panel_path, sectors=load_sectors(sectors_path) if sectors_path else None)
+        sectors = sectors_for(panel["sector"].unique(), sectors_path)
         context = (
             load_context(context_path)
             if context_path is not None
@@ -74,6 +74,9 @@ class Workspace:
                 "notice", SYNTHETIC_NOTICE if panel.attrs.get("synthetic") else ""
             ),
             "star_parameters": params.source,
+            "regions": "NUTS 2016" if regions_path is None else Path(regions_path).name,
+            "sector_set": sectors.attrs["sector_set"],
+            "sector_note": sectors.attrs["note"],
         }
         return cls(panel, context, regions, sectors, unions, params, load_indicators(), provenance)
 
