@@ -34,6 +34,7 @@ browser:
 
 # The main job: assessment reports of the 10 pilot regions and the joint-challenges synthesis.
 reports: $(STAMP) $(DEMO)
+	$(BIN)/toolkit stars
 	$(BIN)/toolkit batch --regions pilot --jobs 2
 	@echo "open $(CURDIR)/reports/index.html (reports of the 10 pilot regions, joint_challenges.html)"
 

@@ -237,3 +237,22 @@ def test_report_tables_format_persons_and_euros_without_decimals(prepared):
     assert f"{top.employment:,.0f}<" in page
     indicators = report.indicator_table_view(a).to_html()
     assert "EU median" in indicators and "Peer median" in indicators
+
+
+def test_union_report_compares_its_size_stars_with_its_members_own(prepared):
+    """A union ranked as one region earns size stars more easily; the profile says how many
+    its members earn alone, counted here from the members' rows of the NUTS-2 table."""
+    ws = prepared.workspace
+    a = report.assess(prepared, "wallonia")
+    members = ws.metrics[
+        ws.metrics["region"].isin(["BE31", "BE32", "BE33", "BE34", "BE35"])
+        & (ws.metrics["sector_type"] == "traded")
+    ]
+    alone = int((members.groupby("sector")["size_star"].max() == 1).sum())
+    union = a.clusters[a.clusters["sector_type"] == "traded"]
+    as_union = int((union["size_star"] == 1).sum())
+    text = report.profile_markdown(a)
+    assert f"{as_union} as a union, against {alone} that its members earn" in text
+    assert "A union of 5 regions" in text
+    # A single-code region has no such note.
+    assert "A union of" not in report.profile_markdown(report.assess(prepared, "piemonte"))

@@ -85,6 +85,22 @@ def test_index_links_every_report_and_the_synthesis(batch_run):
     )
 
 
+def test_one_region_report_keeps_the_other_reports_in_the_index(batch_run, tmp_path):
+    import shutil
+
+    _, first = batch_run
+    out = tmp_path / "reports"
+    shutil.copytree(first, out)
+    result = toolkit("report", "piemonte", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    index = (out / "index.html").read_text()
+    for region in ("piemonte", "lithuania", "cantabria"):
+        assert f"{region}/assessment.html" in index, region
+    assert "joint_challenges.html" in index and "SYNTHETIC" in index
+    # The run summary speaks of this run only.
+    assert json.loads((out / "run_summary.json").read_text())["ok"] == 1
+
+
 def test_unknown_region_fails_fast_with_a_clear_message(tmp_path):
     started = time.perf_counter()
     result = toolkit("report", "nowhere-land", "--out", str(tmp_path / "r"))

@@ -403,11 +403,13 @@ def run_batch(
             [plan.joint], 1, executor if executor == "dask" else "local", scheduler
         )
     everything = plan.skipped + results
+    listed = [r for r in everything if r.region_id != "joint-challenges"]
+    listed += earlier_reports(plan.out, {r.region_id for r in listed})
     write_index(
         plan.out,
-        [r for r in everything if r.region_id != "joint-challenges"],
+        listed,
         plan.synthetic,
-        joint=plan.joint is not None,
+        joint=plan.joint is not None or (plan.out / "joint_challenges.html").is_file(),
     )
     write_summary(plan.out, everything, time.perf_counter() - started)
     return everything
@@ -416,9 +418,26 @@ def run_batch(
 # --- index and summary -----------------------------------------------------------------------
 
 
+def earlier_reports(out: Path, exclude: set[str]) -> list[RegionResult]:
+    """The reports of earlier runs in the folder (their ``status.json``), so that the index of
+    ``toolkit report REGION`` or of a partial batch still lists every report there is."""
+    found = []
+    for status in sorted(out.glob("*/status.json")):
+        if status.parent.name in exclude:
+            continue
+        try:
+            record = json.loads(status.read_text())
+            found.append(RegionResult(**record))
+        except (json.JSONDecodeError, TypeError):
+            continue  # not a status file of ours: leave it out of the index
+    return found
+
+
 def write_index(out: Path, results: list[RegionResult], synthetic: bool, joint: bool) -> Path:
-    """``index.html``: a table of regions with stars and top challenges, linking each report."""
+    """``index.html``: a table of regions with stars and top challenges, linking each report.
+    The synthetic banner shows when this run or any listed report used synthetic data."""
     e = html.escape
+    synthetic = synthetic or any((r.summary or {}).get("synthetic") for r in results)
     rows = []
     for r in sorted(results, key=lambda r: r.region_name):
         s = r.summary or {}

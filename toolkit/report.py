@@ -101,6 +101,7 @@ class RegionAssessment:
     thresholds: dict
     wages_available: bool
     reference_note: str
+    member_size_stars: int | None = None  # union only: sectors where a member alone has one
     names: dict = field(repr=False, default_factory=dict)
     sector_names: dict = field(repr=False, default_factory=dict)
     dimension_labels: dict = field(repr=False, default_factory=dict)
@@ -135,6 +136,11 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
         if ws.params.reference_regions is None
         else f"{len(ws.params.reference_regions)} regions listed in the star parameters"
     )
+    member_size_stars = None
+    if ws.is_union(region.id) and len(region.members) > 1:
+        own = ws.metrics[ws.metrics["region"].isin(region.members)]
+        own = own[own["sector_type"] != "emerging"]
+        member_size_stars = int(own.groupby("sector")["size_star"].max().fillna(0).sum())
     return RegionAssessment(
         region=region,
         year=ws.year,
@@ -161,6 +167,7 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
         thresholds=ws.params.describe(),
         wages_available=bool(table.attrs.get("wages_available", True)),
         reference_note=reference_note,
+        member_size_stars=member_size_stars,
         names=ws.names,
         sector_names=ws.sector_names,
         dimension_labels=ws.indicators.dimensions,
@@ -222,6 +229,14 @@ def profile_markdown(a: RegionAssessment) -> str:
         notes += (
             "\n- **Wages are missing from the data**: no productivity star was assessed, and the "
             "productivity rules of the challenge detection were skipped."
+        )
+    if a.member_size_stars is not None:
+        size_stars = int(base["size_star"].fillna(0).sum())
+        notes += (
+            f"\n- **A union of {len(a.region.members)} regions:** its counts are summed and it "
+            "is ranked as one region against single regions, so size stars come more easily: "
+            f"{size_stars} as a union, against {a.member_size_stars} that its members earn on "
+            "their own."
         )
     if a.provenance.get("sector_note"):
         notes += f"\n- **Sectors:** {_e(a.provenance['sector_note'])}."
