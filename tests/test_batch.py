@@ -85,6 +85,21 @@ def test_index_links_every_report_and_the_synthesis(batch_run):
     )
 
 
+def test_index_record_is_the_notebooks_own_and_leaves_no_trace(batch_run):
+    from toolkit.report import INDEX_MIME
+    from toolkit.workspace import Workspace
+
+    _, out = batch_run
+    summary = json.loads((out / "lithuania" / "status.json").read_text())["summary"]
+    ws = Workspace.load(regions_of_analysis_path=out.parent / "regions.yaml")
+    table = ws.analysis_metrics
+    own = table[(table["region"] == "lithuania") & (table["sector_type"] == "traded")]
+    assert summary["starred"] == int((own["stars"] > 0).sum())
+    assert summary["star_clusters"] == int((own["stars"] >= 2).sum())
+    for name in ("assessment.html", "assessment.ipynb"):
+        assert INDEX_MIME not in (out / "lithuania" / name).read_text()
+
+
 def test_one_region_report_keeps_the_other_reports_in_the_index(batch_run, tmp_path):
     import shutil
 

@@ -87,6 +87,27 @@ def _kernel_manager():
     return km
 
 
+def _kernel_client(km):
+    """This worker's client of its warm kernel, kept from region to region: a new client
+    per region would wait on every readiness check (about 0.2 s flushing IOPub). nbclient
+    tells its replies apart by message id, so a kept client never mixes two regions."""
+    kc = getattr(_LOCAL, "kc", None)
+    if kc is None or getattr(_LOCAL, "kc_of", None) is not km:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        kc.allow_stdin = False
+        _LOCAL.kc, _LOCAL.kc_of = kc, km
+    return kc
+
+
+def _drop_kernel_client() -> None:
+    kc = getattr(_LOCAL, "kc", None)
+    if kc is not None:
+        kc.stop_channels()
+    _LOCAL.kc = None
+
+
 def _shutdown(km, sockets: str) -> None:
     try:
         km.shutdown_kernel(now=True)
@@ -139,23 +160,24 @@ def run_task(task: RegionTask) -> RegionResult:
     )
     error, cell = "", None
     try:
+        client.kc = _kernel_client(km)
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:
         cell, error = _first_error(nb)
         error = error or str(exc).strip().splitlines()[-1]
+        _drop_kernel_client()  # replies of an interrupted cell must not reach the next region
         if isinstance(exc, CellTimeoutError):
             km.restart_kernel(now=True)  # a hung kernel must not take the next region with it
     except Exception as exc:  # kernel died, zmq failure: report it for this region only
         error = f"{type(exc).__name__}: {exc}"
+        _drop_kernel_client()
         _LOCAL.km = None
-    finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
     seconds = time.perf_counter() - started
     if error:
         _write_atomic(out_dir / f"{task.stem}.failed.ipynb", nbformat.writes(nb))
         result = RegionResult(task.region_id, task.region_name, "failed", seconds, cell, error)
     else:
+        summary = _summary_for(task, nb)
         exporter = getattr(_LOCAL, "exporter", None)
         if exporter is None:  # reused: its templates load once per worker (~0.07 s a region)
             exporter = HTMLExporter(
@@ -170,19 +192,29 @@ def run_task(task: RegionTask) -> RegionResult:
         stale = out_dir / f"{task.stem}.failed.ipynb"
         if stale.exists():
             stale.unlink()
-        summary = _summary_for(task)
         result = RegionResult(task.region_id, task.region_name, "ok", seconds, summary=summary)
     if task.stem == "assessment":
         _write_atomic(out_dir / "status.json", json.dumps(asdict(result), indent=1))
     return result
 
 
-def _summary_for(task: RegionTask) -> dict:
-    """The index-page record of a finished region (from the same prepared bundle)."""
+def _summary_for(task: RegionTask, nb) -> dict:
+    """The index-page record of a finished region: the one the notebook published
+    (``report.index_entry``, taken out of the notebook here so that neither the HTML nor the
+    saved notebook carries it), else computed again from the same prepared bundle."""
     from toolkit import report
 
+    if task.stem != "assessment":
+        return {}
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        for output in outputs:
+            record = output.get("data", {}).get(report.INDEX_MIME)
+            if record:
+                outputs.remove(output)
+                return dict(record)
     prepared = task.parameters.get("prepared")
-    if task.stem != "assessment" or not prepared:
+    if not prepared:
         return {}
     return report.summary_record(report.assess(report.load_prepared(prepared), task.region_id))
 

@@ -462,6 +462,15 @@ def summary_record(a: RegionAssessment) -> dict:
     }
 
 
+INDEX_MIME = "application/vnd.eocic.index-entry+json"
+
+
+def index_entry(a: RegionAssessment) -> dict:
+    """The region's index-page record as a display bundle the batch reads back from the
+    executed notebook (no renderer shows this MIME type, so readers never see it)."""
+    return {INDEX_MIME: summary_record(a)}
+
+
 def fmt_growth(value: float) -> str:
     return "n/a" if value is None or np.isnan(value) else f"{value:+.1%}"
 
