@@ -93,3 +93,56 @@ def test_long_names_are_cut_at_a_word_boundary():
         "Information Technology and…"
     )
     assert charts._short("Apparel") == "Apparel"
+
+
+LONG = {
+    "A": "Information Technology and Analytical Instruments",
+    "B": "Trailers, Motor Homes, and Appliances",
+    "C": "Oil and Gas Production and Transportation",
+    "D": "Tobacco",
+}
+
+
+@pytest.mark.parametrize(
+    "make, synthetic",
+    [
+        (lambda c: charts.stars_chart(c, LONG, synthetic=True), True),
+        (lambda c: charts.size_chart(c, LONG, synthetic=True), True),
+        (lambda c: charts.bubble_chart(c, LONG, synthetic=True), True),
+        (lambda c: charts.size_chart(c, LONG, synthetic=False), False),
+    ],
+)
+def test_fitted_margins_keep_every_label_inside_and_above_the_mark(clusters, make, synthetic):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = make(clusters)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    width, height = canvas.get_width_height()
+
+    def drawn(axis):  # tick labels matplotlib draws: those within the view limits
+        low, high = sorted(axis.get_view_interval())
+        return [
+            tick.label1
+            for tick in axis.get_major_ticks()
+            if tick.label1.get_text() and low - 1e-9 <= tick.get_loc() <= high + 1e-9
+        ]
+
+    texts = drawn(ax.yaxis) + drawn(ax.xaxis)
+    texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+    for text in texts:
+        if not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width, text.get_text()
+        assert box.y0 >= 0 and box.y1 <= height, text.get_text()
+    strip = charts.SYNTHETIC_STRIP * fig.dpi if synthetic else 0.0
+    assert ax.xaxis.label.get_window_extent(renderer).y0 >= strip
+    # The margins are fitted, not generous: the longest y label ends near the axes.
+    longest = max(drawn(ax.yaxis), key=lambda t: t.get_window_extent(renderer).width)
+    gap = ax.get_window_extent(renderer).x0 - longest.get_window_extent(renderer).x1
+    assert 0 < gap < 0.15 * fig.dpi
+    leftmost = [longest] + ([ax.yaxis.label] if ax.get_ylabel() else [])
+    assert min(t.get_window_extent(renderer).x0 for t in leftmost) < 0.15 * fig.dpi

@@ -72,6 +72,8 @@ def voila_command(
         "--theme=light",
         # Serve no static file from the notebook folder (default: images and the like).
         "--VoilaConfiguration.file_allowlist=[]",
+        # Code is never shown, so the page need not load the syntax-highlighting extension.
+        '--VoilaConfiguration.extension_denylist=["jupyterlab_pygments"]',
         # Kernels of pages left open but idle are shut down after a while.
         f"--MappingKernelManager.cull_idle_timeout={60 * cull_minutes}",
         "--MappingKernelManager.cull_interval=60",

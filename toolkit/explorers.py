@@ -251,7 +251,8 @@ def _as_data(source: Workspace | AppData | None) -> AppData:
 
 
 class ChartPanel:
-    """A chart (PNG in an HTML widget) with PNG / SVG / PDF download links.
+    """A chart (an SVG image in an HTML widget, text drawn by the browser) with PNG / SVG /
+    PDF download links.
 
     ``data`` is the frame the chart was drawn from (what tests compare), ``renders`` counts
     the redraws, ``key`` is the selection it was drawn for.
@@ -276,15 +277,15 @@ class ChartPanel:
         if key == self.key:
             return False
         fig, data = draw()
-        png = export.figure_bytes(fig, "png", tight=False)
+        svg = export.screen_svg(fig)
         self.links.value = PREPARING
         alt = esc(fig.axes[0].get_title() if fig.axes else self.name)
         self.image.value = (
             f'<img class="eocic-chart" data-chart="{esc(self.name)}" alt="{alt}" '
-            f'style="max-width:100%" src="{export.data_url(png, "image/png")}">'
+            f'style="max-width:100%" src="{export.data_url(svg, "image/svg+xml")}">'
         )
         self.key, self.figure, self.data, self.stem = key, fig, data, stem
-        self._ready = {"png": png}  # download bytes made so far for this figure
+        self._ready = {}  # download bytes made so far for this figure (in later steps)
         self.renders += 1
         self._stale_links = True
         return True
@@ -400,7 +401,7 @@ def _fig(width: float, height: float) -> tuple[Figure, object]:
 def _finish(fig: Figure, ax, synthetic: bool) -> Figure:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    charts.fit_margins(fig, ax, strip=charts.SYNTHETIC_STRIP if synthetic else 0.0)
     if synthetic:
         fig.text(
             0.99, 0.01, charts.SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00"
