@@ -419,3 +419,31 @@ def test_app_notebooks_are_thin_and_committed_without_outputs():
         source = "".join(code[0]["source"])
         name = re.search(r'open_view\("(\w+)"\)', source)[1]
         assert name == "app" or name in E.VIEWS
+
+
+def test_app_kernels_load_the_prepared_bundle_without_validating(tmp_path):
+    """``toolkit app`` prepares the workspace once; a kernel loads it without pandera or
+    seaborn and gets the same metrics as loading the files."""
+    import os
+    import subprocess
+    import sys
+
+    from toolkit.app import check_data
+
+    bundle = tmp_path / "workspace.pkl"
+    check_data({}, bundle)
+    code = (
+        "import sys, toolkit.explorers as E; ws = E.workspace_from_env(); "
+        "print(len(ws.metrics), repr(float(ws.metrics['lq'].sum())), "
+        "'pandera' in sys.modules, 'seaborn' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EOCIC_")}
+    env["EOCIC_APP_BUNDLE"] = str(bundle)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    rows, lq_sum, pandera, seaborn = result.stdout.split()
+    fresh = Workspace.load().metrics
+    assert int(rows) == len(fresh)
+    assert float(lq_sum) == pytest.approx(float(fresh["lq"].sum()))
+    assert (pandera, seaborn) == ("False", "False")

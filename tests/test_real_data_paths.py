@@ -23,6 +23,13 @@ from toolkit.reference import load_regions
 from toolkit.workspace import Workspace
 
 TOOLKIT = [sys.executable, "-m", "toolkit.cli"]
+
+
+def toolkit(*args: object) -> subprocess.CompletedProcess:
+    """The console script in a subprocess, as a user runs it."""
+    return subprocess.run([*TOOLKIT, *map(str, args)], capture_output=True, text=True)
+
+
 DIVISIONS = ["C10", "C20", "C26", "C28", "J62", "M72"]
 
 
@@ -95,25 +102,20 @@ def _lq(panel: pd.DataFrame, region_members: list[str], sector: str, year: int) 
 
 def test_cli_metrics_on_own_codes_nace_divisions_and_no_wages(own_codes, tmp_path):
     out = tmp_path / "metrics.csv"
-    result = subprocess.run(
-        [
-            *TOOLKIT,
-            "metrics",
-            "--panel",
-            str(own_codes["panel"]),
-            "--context",
-            str(own_codes["context"]),
-            "--regions",
-            str(own_codes["regions"]),
-            "--sectors",
-            str(own_codes["sectors"]),
-            "--regions-of-analysis",
-            str(own_codes["unions"]),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    result = toolkit(
+        "metrics",
+        "--panel",
+        own_codes["panel"],
+        "--context",
+        own_codes["context"],
+        "--regions",
+        own_codes["regions"],
+        "--sectors",
+        own_codes["sectors"],
+        "--regions-of-analysis",
+        own_codes["unions"],
+        "--out",
+        out,
     )
     assert result.returncode == 0, result.stderr
     assert "no productivity star" in result.stderr
@@ -247,26 +249,21 @@ def test_assessment_notebook_runs_on_some_countries(some_countries, tmp_path):
 @pytest.mark.slow
 def test_report_command_with_own_region_and_sector_files(own_codes, tmp_path):
     out = tmp_path / "reports"
-    result = subprocess.run(
-        [
-            *TOOLKIT,
-            "report",
-            "coast",
-            "--panel",
-            str(own_codes["panel"]),
-            "--context",
-            str(own_codes["context"]),
-            "--sectors",
-            str(own_codes["sectors"]),
-            "--region-table",
-            str(own_codes["regions"]),
-            "--regions-of-analysis",
-            str(own_codes["unions"]),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    result = toolkit(
+        "report",
+        "coast",
+        "--panel",
+        own_codes["panel"],
+        "--context",
+        own_codes["context"],
+        "--sectors",
+        own_codes["sectors"],
+        "--region-table",
+        own_codes["regions"],
+        "--regions-of-analysis",
+        own_codes["unions"],
+        "--out",
+        out,
     )
     assert result.returncode == 0, result.stderr
     text = (out / "coast" / "assessment.html").read_text()

@@ -15,11 +15,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem, ToolkitError
-from toolkit.explorers import APP_ENV
+from toolkit.explorers import APP_BUNDLE, APP_ENV
 
 # The pages: notebook file -> what it shows (the tree page lists them in this order).
 APP_NOTEBOOKS = {
@@ -111,13 +112,18 @@ def app_environment(base: dict[str, str] | None = None, **files: str | None) -> 
     return env
 
 
-def check_data(env: dict[str, str]) -> str:
+def check_data(env: dict[str, str], bundle: str | Path | None = None) -> str:
     """Load the workspace the apps will use once, so bad files fail here (with file, row and
-    column) rather than in a visitor's page. Returns a one-line description."""
+    column) rather than in a visitor's page, and with ``bundle`` save it with its metrics
+    computed for the kernels (``EOCIC_APP_BUNDLE``), which then skip validating and
+    computing. Returns a one-line description."""
+    from toolkit import report
     from toolkit.workspace import Workspace
 
     get = {key: env.get(var) or None for key, var in APP_ENV.items()}
     ws = Workspace.load(get.pop("panel_path"), get.pop("context_path"), **get)
+    if bundle is not None:
+        report.save_prepared(report.prepare(ws), bundle)
     label = "SYNTHETIC demo data" if ws.synthetic else ws.provenance.get("source", "")
     regions = ws.metrics["region"].nunique()
     return f"{label}: {regions} regions, {len(ws.sectors)} sectors, analysis year {ws.year}"
@@ -162,7 +168,16 @@ def _cmd_app(args) -> int:
     if args.print_command:
         print(" ".join(command))
         return 0
-    print(check_data(env))
+    folder = Path(tempfile.mkdtemp(prefix="eocic-app-"))  # private to this server
+    try:
+        env[APP_BUNDLE] = str(folder / "workspace.pkl")
+        print(check_data(env, env[APP_BUNDLE]))
+        return _serve(args, env, command, base_url)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(args, env: dict[str, str], command: list[str], base_url: str) -> int:
     print(_check_geometry(env))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(

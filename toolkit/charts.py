@@ -10,7 +10,6 @@ matplotlib.use("Agg")  # no display in batches and servers; notebooks still show
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
@@ -74,6 +73,8 @@ def fit_margins(fig: Figure, ax: plt.Axes, *, strip: float = 0.0) -> None:
 def _finish(fig: Figure, ax: plt.Axes, synthetic: bool) -> Figure:
     """Common finish: no top/right spines, margins fitted to the labels, the synthetic mark
     when needed (in a strip of its own, so it never covers the axis label)."""
+    import seaborn as sns  # here, not at import: the apps' kernels never draw report charts
+
     sns.despine(ax=ax)
     fit_margins(fig, ax, strip=SYNTHETIC_STRIP if synthetic else 0.0)
     if synthetic:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem
@@ -372,7 +371,7 @@ def _shown(value) -> str:
 
 
 def _schema_problems(
-    schema: pa.DataFrameSchema,
+    schema,  # pandera.pandas.DataFrameSchema
     frame: pd.DataFrame,
     file: str,
     messages: dict[str, str],
@@ -383,6 +382,8 @@ def _schema_problems(
     A cell already reported as unreadable text is not reported again as empty; a duplicate key
     gives one problem per row, naming the row where the key first appears.
     """
+    import pandera.pandas as pa
+
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -491,6 +492,8 @@ def validate_panel(
     counts = [c for c in PANEL_COLUMNS[3:] if c in frame.columns]
     for column in counts:
         clean[column] = _numeric(frame, column, file, problems)
+    import pandera.pandas as pa  # here, not at import: app kernels load prepared data only
+
     schema = pa.DataFrameSchema(
         {
             "region": pa.Column("string", nullable=False),
@@ -658,6 +661,8 @@ def validate_context(
     catalogue = _indicator_catalogue()
     # Catalogued indicators are counts, shares or rates: none can be negative.
     non_negative = [c for c in clean.columns if c in catalogue and catalogue[c].typical[0] >= 0]
+    import pandera.pandas as pa
+
     schema = pa.DataFrameSchema(
         {
             "region": pa.Column("string", nullable=False),

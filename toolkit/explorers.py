@@ -74,6 +74,7 @@ DOWNLOAD_DELAY = 0.1  # seconds between a redraw and the start of its downloads
 PREPARING = '<div class="eocic-note eocic-preparing">Preparing downloads…</div>'
 
 _WORKSPACES: dict[tuple, Workspace] = {}
+APP_BUNDLE = "EOCIC_APP_BUNDLE"  # the prepared workspace of ``toolkit app`` (a pickle file)
 
 
 def esc(text: object) -> str:
@@ -95,14 +96,23 @@ def mpl_text(text: object) -> str:
 
 
 def workspace_from_env() -> Workspace:
-    """The workspace of the app kernel, loaded once per kernel from the ``EOCIC_APP_*`` paths
-    (unset: the demo data and the default parameters)."""
-    key = tuple(os.environ.get(var) or None for var in APP_ENV.values())
+    """The workspace of the app kernel, loaded once per kernel: from the bundle ``toolkit
+    app`` prepared (``EOCIC_APP_BUNDLE``), else from the ``EOCIC_APP_*`` paths (unset: the
+    demo data and the default parameters)."""
+    key = tuple(os.environ.get(var) or None for var in (*APP_ENV.values(), APP_BUNDLE))
     if key not in _WORKSPACES:
-        kwargs = dict(zip(APP_ENV, key, strict=True))
-        _WORKSPACES[key] = Workspace.load(
-            kwargs.pop("panel_path"), kwargs.pop("context_path"), **kwargs
-        )
+        bundle = key[-1]
+        if bundle and os.path.isfile(bundle):
+            # Prepared once by ``toolkit app`` from these same files (validated, metrics
+            # computed): a kernel loads it in a fraction of a second.
+            from toolkit.report import load_prepared
+
+            _WORKSPACES[key] = load_prepared(bundle).workspace
+        else:
+            kwargs = dict(zip(APP_ENV, key[:-1], strict=True))
+            _WORKSPACES[key] = Workspace.load(
+                kwargs.pop("panel_path"), kwargs.pop("context_path"), **kwargs
+            )
     return _WORKSPACES[key]
 
 
