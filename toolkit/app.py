@@ -55,9 +55,11 @@ def voila_command(
     cull_minutes: int = 30,
     refill_delay: float = 5.0,
     base_url: str = "/",
+    root: Path | None = None,
 ) -> list[str]:
-    """The Voilà command line serving the app folder (or one app notebook)."""
-    root = apps_dir()
+    """The Voilà command line serving the app folder (or one app notebook); ``root`` serves
+    another folder with the same settings (the benchmark's baseline notebook)."""
+    root = apps_dir() if root is None else Path(root)
     target = root / notebook if notebook else root
     command = [
         sys.executable,
