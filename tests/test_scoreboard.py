@@ -13,6 +13,7 @@ from toolkit.scoreboard import (
     dimension_scores,
     peer_regions,
     scoreboard,
+    workspace_peers,
 )
 
 
@@ -134,7 +135,7 @@ def test_peers_from_a_workspace_leave_out_members_and_other_unions():
     from toolkit.workspace import Workspace
 
     ws = Workspace.load()  # demo data: the 10 pilot regions are unions of NUTS-2 codes
-    peers = peer_regions(ws, "saxony", n=4)
+    peers = workspace_peers(ws, "saxony", n=4)
     unions = {u.id for u in ws.unions}
     members = set(ws.resolve("saxony").members)
     assert len(peers) == 4
@@ -145,4 +146,4 @@ def test_peers_from_a_workspace_leave_out_members_and_other_unions():
         ws.analysis_metrics, ws.analysis_context, "saxony", ws.year, 4, exclude=banned
     )
     assert peers == frames
-    assert peer_regions(ws, "DED2", 3)[0] != "DED2"
+    assert workspace_peers(ws, "DED2", 3)[0] != "DED2"

@@ -33,7 +33,7 @@ from matplotlib.patches import Patch
 from toolkit import charts, export, geo
 from toolkit.errors import ToolkitError
 from toolkit.metrics import cluster_metrics
-from toolkit.scoreboard import compare_with_peers, dimension_scores, peer_regions, scoreboard
+from toolkit.scoreboard import compare_with_peers, dimension_scores, scoreboard, workspace_peers
 from toolkit.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -180,18 +180,7 @@ class AppData:
 
     def peers(self, region_id: str, n: int) -> list[str]:
         """The ``n`` peer regions (structure and development level), as in the reports."""
-        ws = self.ws
-        union_ids = {u.id for u in ws.unions}
-        members = set(ws.resolve(region_id).members)
-        exclude = (union_ids | members) - {region_id} if ws.is_union(region_id) else union_ids
-        return peer_regions(
-            self.region_table(region_id),
-            ws.analysis_context,
-            region_id,
-            ws.year,
-            n,
-            exclude=exclude | members,
-        )
+        return workspace_peers(self.ws, region_id, n)
 
     @cached_property
     def region_options(self) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from toolkit.assessment import (
 )
 from toolkit.errors import MissingDataError
 from toolkit.parameters import RegionOfAnalysis
-from toolkit.scoreboard import compare_with_peers, dimension_scores, peer_regions, scoreboard
+from toolkit.scoreboard import compare_with_peers, dimension_scores, scoreboard, workspace_peers
 from toolkit.workspace import Workspace
 
 
@@ -118,7 +118,7 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
             "check the region's codes against the panel"
         )
     n_peers = prepared.params.peers if peers is None else peers
-    peer_ids = peer_regions(ws, region.id, n=n_peers)
+    peer_ids = workspace_peers(ws, region.id, n=n_peers)
     period = tuple(table.attrs.get("period", (ws.year, ws.year)))
     challenges = detect_challenges(
         region.id,

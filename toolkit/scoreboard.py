@@ -122,10 +122,10 @@ def dimension_scores(sb: pd.DataFrame, labels: dict[str, str] | None = None) -> 
 
 
 def peer_regions(
-    metrics,
-    context,
-    region_id: str | int | None = None,
-    year: int | None = None,
+    metrics: pd.DataFrame,
+    context: pd.DataFrame,
+    region_id: str,
+    year: int,
     n: int = 5,
     *,
     exclude: Iterable[str] = (),
@@ -135,22 +135,20 @@ def peer_regions(
     Structure: cosine similarity of the traded-sector employment shares. Development: GDP per
     capita (PPS), compared on a log scale. Distance = (1 - cosine) + |log(GDP ratio)|; the
     region itself, the regions in ``exclude`` (e.g. its members and the other unions) and
-    regions without data are never peers.
-
-    Two forms: ``peer_regions(metrics, context, region_id, year, n)`` on frames (``metrics``
-    the table the region is ranked in), or ``peer_regions(workspace, region_id, n=5)``, which
-    takes the right table (regions of analysis in place of their members for a union) and
-    leaves out the other regions of analysis and the region's own members.
+    regions without data are never peers. ``metrics`` is the table the region is ranked in.
     """
-    if hasattr(metrics, "analysis_metrics"):  # a Workspace
-        ws, key = metrics, context
-        count = region_id if isinstance(region_id, int) else n
-        region = ws.resolve(key)
-        unions = {u.id for u in ws.unions}
-        table = ws.analysis_metrics if ws.is_union(region.id) else ws.metrics
-        banned = (unions | set(region.members) | set(exclude)) - {region.id}
-        return _peers(table, ws.analysis_context, region.id, ws.year, count, banned)
     return _peers(metrics, context, str(region_id), int(year), n, set(exclude))
+
+
+def workspace_peers(ws, region_key: str, n: int = 5) -> list[str]:
+    """``peer_regions`` for a region of a workspace, as reports and apps use it: ranked in
+    the right table (regions of analysis in place of their members for a union), leaving out
+    the other regions of analysis and the region's own members."""
+    region = ws.resolve(region_key)
+    unions = {u.id for u in ws.unions}
+    table = ws.analysis_metrics if ws.is_union(region.id) else ws.metrics
+    banned = (unions | set(region.members)) - {region.id}
+    return _peers(table, ws.analysis_context, region.id, ws.year, n, banned)
 
 
 def _peers(
