@@ -33,7 +33,9 @@ def batch_run(tmp_path_factory):
     regions = folder / "regions.yaml"
     regions.write_text(REGIONS)
     out = folder / "reports"
-    result = toolkit("batch", "--regions", str(regions), "--jobs", "2", "--out", str(out))
+    result = toolkit(
+        "batch", "--regions-of-analysis", str(regions), "--jobs", "2", "--out", str(out)
+    )
     return result, out
 
 
@@ -86,12 +88,13 @@ def test_index_links_every_report_and_the_synthesis(batch_run):
 
 
 def test_index_record_is_the_notebooks_own_and_leaves_no_trace(batch_run):
-    from toolkit.report import INDEX_MIME
+    from toolkit.kernels import INDEX_MIME
+    from toolkit.sources import DataSources
     from toolkit.workspace import Workspace
 
     _, out = batch_run
     summary = json.loads((out / "lithuania" / "status.json").read_text())["summary"]
-    ws = Workspace.load(regions_of_analysis_path=out.parent / "regions.yaml")
+    ws = Workspace.load(DataSources(regions_of_analysis=str(out.parent / "regions.yaml")))
     table = ws.analysis_metrics
     own = table[(table["region"] == "lithuania") & (table["sector_type"] == "traded")]
     assert summary["starred"] == int((own["stars"] > 0).sum())
@@ -112,8 +115,14 @@ def test_one_region_report_keeps_the_other_reports_in_the_index(batch_run, tmp_p
     for region in ("piemonte", "lithuania", "cantabria"):
         assert f"{region}/assessment.html" in index, region
     assert "joint_challenges.html" in index and "SYNTHETIC" in index
-    # The run summary speaks of this run only.
-    assert json.loads((out / "run_summary.json").read_text())["ok"] == 1
+    # The single report is added to the folder's run summary: the batch's entries stay (its
+    # failure too), piemonte joins them.
+    before = json.loads((first / "run_summary.json").read_text())
+    after = json.loads((out / "run_summary.json").read_text())
+    ids = {r["region_id"] for r in before["regions"]}
+    assert "piemonte" not in ids
+    assert {r["region_id"] for r in after["regions"]} == ids | {"piemonte"}
+    assert after["ok"] == before["ok"] + 1 and after["failed"] == before["failed"]
 
 
 def test_unknown_region_fails_fast_with_a_clear_message(tmp_path):
@@ -128,7 +137,7 @@ def test_unknown_region_fails_fast_with_a_clear_message(tmp_path):
 def test_bad_batch_parameter_fails_before_any_kernel(tmp_path):
     result = toolkit("batch", "--jobs", "0", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "--jobs" in result.stderr
-    result = toolkit("batch", "--regions", str(tmp_path / "missing.yaml"))
+    result = toolkit("batch", "--regions-of-analysis", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2 and "missing.yaml" in result.stderr
 
 
@@ -173,7 +182,7 @@ def test_dask_executor_runs_the_same_work_on_a_local_cluster(tmp_path):
     ) as cluster:
         result = toolkit(
             "batch",
-            "--regions",
+            "--regions-of-analysis",
             str(regions),
             "--executor",
             "dask",

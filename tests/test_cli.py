@@ -45,7 +45,7 @@ def test_metrics_on_user_csv_with_own_regions_and_sectors(user_files, tmp_path):
         "metrics",
         "--panel",
         str(user_files["panel"]),
-        "--regions",
+        "--region-table",
         str(user_files["regions"]),
         "--sectors",
         str(user_files["sectors"]),

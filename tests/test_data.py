@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from toolkit import readers
 from toolkit.cli import main
 from toolkit.data import (
     check_regions_of_analysis,
@@ -161,7 +162,7 @@ def test_unknown_region_code_with_regions_file(tmp_path):
         tmp_path,
         "row 3, column 'region'",
         "unknown region code 'W1'",
-        extra=("--regions", str(regions)),
+        extra=("--region-table", str(regions)),
     )
 
 
@@ -183,7 +184,7 @@ def test_nuts_2021_code_against_the_2016_table_names_the_version(tmp_path):
         "row 3, column 'region'",
         "NUTS 2021",
         "version mismatch",
-        extra=("--regions", table),
+        extra=("--region-table", table),
     )
 
 
@@ -235,7 +236,7 @@ def test_windows_1252_file_is_read_with_a_warning(tmp_path):
         "region,sector,year,employment\nN1,Bâtiment,2019,12\nS1,Bâtiment,2019,5\n",
         encoding="cp1252",
     )
-    result = run("validate", str(path), "--regions", str(regions))
+    result = run("validate", str(path), "--region-table", str(regions))
     assert result.returncode == 0, result.stderr
     assert "not UTF-8" in result.stderr and str(path) in result.stderr
     frame = read_table(path)
@@ -387,27 +388,25 @@ def test_console_script_exits_2_and_writes_nothing_for_a_bad_file(tmp_path):
 
 
 def test_large_file_reader_gives_the_same_table_and_names_bad_cells(tmp_path, monkeypatch):
-    import toolkit.data as data
 
     text = HEADER + "".join(f"R{i},C10,2019,{i},{i % 7}\n" for i in range(2000))
     path = write(tmp_path, text + "R9999,C10,2019,12 ,x\n")
     with pytest.raises(BadInputError) as small:
         load_panel(path)
-    monkeypatch.setattr(data, "LARGE_FILE_BYTES", 0)  # force the pyarrow reader
+    monkeypatch.setattr(readers, "LARGE_FILE_BYTES", 0)  # force the pyarrow reader
     with pytest.raises(BadInputError) as large:
         load_panel(path)
     assert [str(p) for p in large.value.problems] == [str(p) for p in small.value.problems]
     assert "row 2002, column 'enterprises'" in str(large.value)
     good = write(tmp_path, text, name="good.csv")
     fast = load_panel(good)
-    monkeypatch.setattr(data, "LARGE_FILE_BYTES", 10**12)
+    monkeypatch.setattr(readers, "LARGE_FILE_BYTES", 10**12)
     pd.testing.assert_frame_equal(fast, load_panel(good))
 
 
 def test_large_file_reader_falls_back_on_ragged_rows(tmp_path, monkeypatch):
-    import toolkit.data as data
 
-    monkeypatch.setattr(data, "LARGE_FILE_BYTES", 0)
+    monkeypatch.setattr(readers, "LARGE_FILE_BYTES", 0)
     path = write(tmp_path, "region;sector;year;employment\nAT11;C10;2019;5\nAT12,C10,2019,6\n")
     with pytest.raises(BadInputError, match="wrong delimiter"):
         load_panel(path)

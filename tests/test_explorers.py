@@ -24,6 +24,7 @@ from toolkit import explorers as E
 from toolkit import export, geo
 from toolkit.errors import BadInputError
 from toolkit.reference import default_regions_file
+from toolkit.sources import APP_ENV, APP_PREPARED, DataSources
 from toolkit.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -70,7 +71,13 @@ def all_html(widget: W.Widget) -> str:
 def test_overview_union_region_sums_its_members_employment(data, panel):
     view = E.RegionalPerformanceOverview(data, region="wallonia")
     members = ["BE31", "BE32", "BE33", "BE34", "BE35"]
-    p = panel[(panel["year"] == data.ws.year) & panel["region"].isin(members)]
+    # "All" lists every sector but the emerging industries, which cut across the others
+    emerging = set(data.ws.sectors.loc[data.ws.sectors["type"] == "emerging", "code"])
+    p = panel[
+        (panel["year"] == data.ws.year)
+        & panel["region"].isin(members)
+        & ~panel["sector"].isin(emerging)
+    ]
     # a union sums its members; a member's missing cell makes the union's cell missing
     expected = p.groupby("sector")["employment"].agg(
         lambda s: s.sum() if s.notna().all() and len(s) == len(members) else np.nan
@@ -117,7 +124,7 @@ def test_overview_dimension_filter_redraws_only_the_context_panels(data):
     skills = [i for i in skills if i.code in ctx.columns]
     table = view.context_table.data
     assert list(table["Indicator"]) == [i.name for i in skills]
-    np.testing.assert_allclose(table["Region value"], [row[i.code] for i in skills])
+    np.testing.assert_allclose(table["Region"], [row[i.code] for i in skills])
     assert set(view.context_chart.data["indicator"]) == {i.code for i in skills}
 
 
@@ -222,9 +229,11 @@ def test_map_draws_fixture_geometry_coloured_by_stars(monkeypatch):
 
 
 def test_map_without_geometry_says_so_and_shows_the_ranked_chart(data, monkeypatch, tmp_path):
-    monkeypatch.delenv("EOCIC_GEOJSON", raising=False)
-    monkeypatch.setenv("EOCIC_GEO_DOWNLOAD", "0")
-    monkeypatch.setattr(geo, "default_cache_file", lambda: tmp_path / "none.geojson")
+    # The shipped boundaries always draw; a boundary file the user names that cannot be read
+    # leaves the view without a map.
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json")
+    monkeypatch.setenv("EOCIC_GEOJSON", str(broken))
     fresh = E.AppData(data.ws)
     view = E.ClusterStrengthMap(fresh, sector="TC04")
     assert not view.has_map
@@ -248,7 +257,7 @@ def test_scoreboard_peers_and_indicator_values(data):
     table = view.table.data
     codes = [i for i in data.ws.indicators.scoreboard() if i.code in ctx.columns]
     assert list(table["Indicator"]) == [i.name for i in codes]
-    np.testing.assert_allclose(table["Region value"], [row[i.code] for i in codes])
+    np.testing.assert_allclose(table["Region"], [row[i.code] for i in codes])
     peer_rows = ctx[ctx["region"].isin(view.peers) & (ctx["year"] == data.ws.year)]
     np.testing.assert_allclose(table["Peer median"], [peer_rows[i.code].median() for i in codes])
     assert set(view.dimension_chart.data["dimension"]) == {i.dimension for i in codes}
@@ -271,7 +280,7 @@ def test_region_name_with_html_is_shown_as_text(tmp_path):
     regions.loc[regions["code"] == "BE31", "name"] = PAYLOAD
     path = tmp_path / "regions.csv"
     regions.to_csv(path, index=False)
-    ws = Workspace.load(regions_path=path)
+    ws = Workspace.load(DataSources(region_table=str(path)))
     app_data = E.AppData(ws)
     for cls in (E.RegionalPerformanceOverview, E.RegionalClusterPortfolio, E.EcosystemScoreboard):
         view = cls(app_data, region="BE31")
@@ -292,7 +301,7 @@ def test_app_builds_tabs_lazily_over_one_data_cache(data):
 
 
 def test_workspace_from_env_is_loaded_once_per_kernel(monkeypatch):
-    for var in E.APP_ENV.values():
+    for var in (APP_ENV, APP_PREPARED):
         monkeypatch.delenv(var, raising=False)
     assert E.workspace_from_env() is E.workspace_from_env()
 
@@ -389,10 +398,13 @@ def test_app_environment_checks_files_and_makes_paths_absolute(tmp_path, monkeyp
     panel = tmp_path / "panel.csv"
     panel.write_text("region,sector,year,employment\n")
     monkeypatch.chdir(tmp_path)
-    env = app.app_environment({}, panel="panel.csv", geojson=None)
-    assert env == {"EOCIC_APP_PANEL": str(panel.resolve())}
+    env = app.app_environment(DataSources(panel="panel.csv"), {}, geojson=None)
+    assert json.loads(env[APP_ENV]) == {"panel": str(panel.resolve())}
+    assert DataSources.from_env(env).panel == str(panel.resolve())
     with pytest.raises(BadInputError, match="missing.csv"):
-        app.app_environment({}, context="missing.csv")
+        DataSources(context="missing.csv")
+    with pytest.raises(BadInputError, match="missing.geojson"):
+        app.app_environment(DataSources(), {}, geojson="missing.geojson")
 
 
 def test_app_cli_prints_the_voila_command(capsys):
@@ -431,14 +443,14 @@ def test_app_kernels_load_the_prepared_bundle_without_validating(tmp_path):
     from toolkit.app import check_data
 
     bundle = tmp_path / "workspace.pkl"
-    check_data({}, bundle)
+    check_data(DataSources(), bundle)
     code = (
         "import sys, toolkit.explorers as E; ws = E.workspace_from_env(); "
         "print(len(ws.metrics), repr(float(ws.metrics['lq'].sum())), "
         "'pandera' in sys.modules, 'seaborn' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("EOCIC_")}
-    env["EOCIC_APP_BUNDLE"] = str(bundle)
+    env[APP_PREPARED] = str(bundle)
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )

@@ -61,9 +61,10 @@ def test_missing_wages_give_no_productivity_star_and_say_so(tiny_panel, tiny_sec
     assert m.productivity_star.isna().all()
     assert (m.productivity_note != "").all()
     assert m.attrs["wages_available"] is False
-    # The other stars are unaffected: A-Y keeps size, specialisation and dynamism (every Y
-    # cluster has 0 % growth, so all tie at the top).
-    assert _row(m, "A", "Y").stars == 3
+    # The other stars are unaffected: A-Y keeps size and specialisation. Every Y cluster has
+    # 0 % growth: they all tie at the top, but a dynamism star needs growth above zero.
+    assert _row(m, "A", "Y").stars == 2
+    assert (m[m.sector == "Y"].dynamism_star == 0).all()
 
 
 def test_one_missing_wage_cell_is_not_zero(tiny_panel, tiny_sectors):
@@ -119,10 +120,10 @@ def test_star_summary_counts_starred_clusters(tiny_panel, tiny_sectors):
     m = cluster_metrics(tiny_panel, tiny_sectors, StarParameters(year=2020))
     summary = star_summary(m, [RegionOfAnalysis("A", "Region A", ("A",))], {"Y": "Sector Y"})
     row = summary.iloc[0]
-    # A's traded clusters: X (2 stars), Y (size, specialisation, and the productivity and
-    # dynamism ties: 4 stars); Z is emerging and not in the traded summary.
+    # A's traded clusters: X (2 stars), Y (size, specialisation, and the productivity tie:
+    # 3 stars; its 0 % growth earns no dynamism star); Z is emerging, not in the summary.
     assert row.clusters == 2 and row.starred == 2
-    assert row.top_clusters == "Sector Y (****), X (**)"
+    assert row.top_clusters == "Sector Y (***), X (**)"
 
 
 # --- properties ---------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ def test_environment_yml_and_pyproject_declare_the_same_runtime_dependencies():
         for d in env["dependencies"]
         if isinstance(d, str) and _name(d) not in ("python", "pip")
     }
+    # packages conda-forge does not carry come from PyPI through the pip section
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    conda |= {_name(d): d.replace(" ", "") for d in pip if not d.startswith("-")}
     assert conda == declared
 
 

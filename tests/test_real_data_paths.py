@@ -20,6 +20,7 @@ from toolkit.data import check_regions_of_analysis
 from toolkit.errors import BadInputError
 from toolkit.parameters import load_regions_of_analysis
 from toolkit.reference import load_regions
+from toolkit.sources import DataSources
 from toolkit.workspace import Workspace
 
 TOOLKIT = [sys.executable, "-m", "toolkit.cli"]
@@ -108,7 +109,7 @@ def test_cli_metrics_on_own_codes_nace_divisions_and_no_wages(own_codes, tmp_pat
         own_codes["panel"],
         "--context",
         own_codes["context"],
-        "--regions",
+        "--region-table",
         own_codes["regions"],
         "--sectors",
         own_codes["sectors"],
@@ -142,11 +143,13 @@ def test_cli_metrics_on_own_codes_nace_divisions_and_no_wages(own_codes, tmp_pat
 
 def test_workspace_on_own_codes(own_codes):
     ws = Workspace.load(
-        own_codes["panel"],
-        own_codes["context"],
-        regions_path=own_codes["regions"],
-        sectors_path=own_codes["sectors"],
-        regions_of_analysis_path=own_codes["unions"],
+        DataSources(
+            panel=str(own_codes["panel"]),
+            context=str(own_codes["context"]),
+            region_table=str(own_codes["regions"]),
+            sectors=str(own_codes["sectors"]),
+            regions_of_analysis=str(own_codes["unions"]),
+        )
     )
     assert not ws.synthetic
     panel = pd.read_csv(own_codes["panel"])
@@ -200,9 +203,11 @@ def some_countries(tmp_path: Path) -> dict[str, Path]:
 
 def test_workspace_on_some_countries_uses_them_as_reference(some_countries):
     ws = Workspace.load(
-        some_countries["panel"],
-        sectors_path=some_countries["sectors"],
-        regions_of_analysis_path=some_countries["unions"],
+        DataSources(
+            panel=str(some_countries["panel"]),
+            sectors=str(some_countries["sectors"]),
+            regions_of_analysis=str(some_countries["unions"]),
+        )
     )
     panel = pd.read_csv(some_countries["panel"])
     table = ws.analysis_metrics
@@ -229,8 +234,10 @@ def test_assessment_notebook_runs_on_some_countries(some_countries, tmp_path):
         cwd=str(notebook.parent),
         parameters={
             "region": "slovenia",
-            "panel_path": str(some_countries["panel"]),
-            "regions_of_analysis": str(some_countries["unions"]),
+            "sources": {
+                "panel": str(some_countries["panel"]),
+                "regions_of_analysis": str(some_countries["unions"]),
+            },
         },
     )
     text = out.read_text()

@@ -169,8 +169,15 @@ def test_cluster_codes_get_the_cluster_table():
 
 
 def test_nace_divisions_get_their_names_and_type_other():
-    table = sectors_for(["C26", "C10", "J62", "B-E"]).set_index("code")
+    table = sectors_for(["C26", "C10", "J62"]).set_index("code")
     assert table.attrs["sector_set"] == "NACE Rev. 2 divisions"
+    assert table["base"].all() and not table.attrs["note"]  # divisions never overlap
+    table = sectors_for(["C26", "C10", "J62", "B-E"]).set_index("code")
+    assert table.attrs["sector_set"] == "NACE Rev. 2 sectors"
+    # B-E contains C10 and C26: the wider code stays in the base, the two divisions leave it,
+    # and the note says so (otherwise C10 and C26 would count twice in the regional total)
+    assert table["base"].to_dict() == {"B-E": True, "C10": False, "C26": False, "J62": True}
+    assert "C10" in table.attrs["note"] and "C26" in table.attrs["note"]
     assert table.at["C26", "name"] == "Manufacture of computer, electronic and optical products"
     assert table.at["J62", "name"].startswith("Computer programming")
     assert table.at["B-E", "name"] == "Industry (except construction)"

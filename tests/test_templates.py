@@ -99,14 +99,16 @@ def test_filled_excel_templates_validate_and_give_metrics(templates, tmp_path):
     code, out, err = cli(
         "validate",
         str(templates / "panel_template.xlsx"),
-        "--regions",
+        "--region-table",
         regions,
         "--sectors",
         sectors,
     )
     assert code == 0, err
     assert "valid panel, 8 rows, 2 regions, 2 sectors, years 2018-2020" in out
-    code, out, err = cli("validate", str(templates / "context_template.xlsx"), "--regions", regions)
+    code, out, err = cli(
+        "validate", str(templates / "context_template.xlsx"), "--region-table", regions
+    )
     assert code == 0, err
     out_csv = tmp_path / "metrics.csv"
     code, _, err = cli(
@@ -115,7 +117,7 @@ def test_filled_excel_templates_validate_and_give_metrics(templates, tmp_path):
         str(templates / "panel_template.xlsx"),
         "--context",
         str(templates / "context_template.xlsx"),
-        "--regions",
+        "--region-table",
         regions,
         "--sectors",
         sectors,

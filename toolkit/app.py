@@ -20,7 +20,8 @@ from pathlib import Path
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem, ToolkitError
-from toolkit.explorers import APP_BUNDLE, APP_ENV
+from toolkit.files import write_atomic
+from toolkit.sources import APP_PREPARED, DataSources
 
 # The pages: notebook file -> what it shows (the tree page lists them in this order).
 APP_NOTEBOOKS = {
@@ -31,14 +32,6 @@ APP_NOTEBOOKS = {
     "map.ipynb": "Regional Cluster Strength by Sector (map)",
     "scoreboard.ipynb": "Regional Ecosystem Scoreboard",
     "help.ipynb": "Help",
-}
-DATA_OPTIONS = {  # command-line option -> (Workspace.load keyword, environment variable)
-    "panel": "panel_path",
-    "context": "context_path",
-    "regions": "regions_path",
-    "sectors": "sectors_path",
-    "regions_of_analysis": "regions_of_analysis_path",
-    "stars": "stars_path",
 }
 
 
@@ -93,42 +86,38 @@ def voila_command(
     return command
 
 
-def app_environment(base: dict[str, str] | None = None, **files: str | None) -> dict[str, str]:
-    """The server's environment with ``EOCIC_APP_*`` set for the given data files (checked to
-    exist, made absolute so the kernels find them whatever their working folder)."""
-    env = dict(os.environ if base is None else base)
-    problems = []
-    for option, value in files.items():
-        if value is None:
-            continue
-        path = Path(value).expanduser()
+def app_environment(
+    sources: DataSources, base: dict[str, str] | None = None, geojson: str | None = None
+) -> dict[str, str]:
+    """The server's environment: the data sources for the kernels (``EOCIC_APP_SOURCES``) and
+    the boundary file for the map (``EOCIC_GEOJSON``), checked to exist."""
+    env = sources.to_env(dict(os.environ if base is None else base))
+    if geojson is not None:
+        path = Path(geojson).expanduser()
         if not path.is_file():
-            problems.append(Problem(str(value), "file not found", column=f"--{option}"))
-            continue
-        if option == "geojson":
-            env["EOCIC_GEOJSON"] = str(path.resolve())
-        else:
-            env[APP_ENV[DATA_OPTIONS[option]]] = str(path.resolve())
-    if problems:
-        raise BadInputError(problems)
+            raise BadInputError(Problem(str(geojson), "file not found", column="--geojson"))
+        env["EOCIC_GEOJSON"] = str(path.resolve())
     return env
 
 
-def check_data(env: dict[str, str], bundle: str | Path | None = None) -> str:
+def check_data(sources: DataSources, prepared_file: str | Path | None = None) -> str:
     """Load the workspace the apps will use once, so bad files fail here (with file, row and
-    column) rather than in a visitor's page, and with ``bundle`` save it with its metrics
-    computed for the kernels (``EOCIC_APP_BUNDLE``), which then skip validating and
+    column) rather than in a visitor's page, and with ``prepared_file`` save it with its
+    metrics computed for the kernels (``EOCIC_APP_PREPARED``), which then skip validating and
     computing. Returns a one-line description."""
-    from toolkit import report
+    from toolkit.prepared import save_pickle
     from toolkit.workspace import Workspace
 
-    get = {key: env.get(var) or None for key, var in APP_ENV.items()}
-    ws = Workspace.load(get.pop("panel_path"), get.pop("context_path"), **get)
-    if bundle is not None:
-        report.save_prepared(report.prepare(ws), bundle)
+    ws = Workspace.load(sources)
+    ws.metrics  # noqa: B018 - computed now so that the pickle carries it
+    if prepared_file is not None:
+        save_pickle(ws, prepared_file)
     label = "SYNTHETIC demo data" if ws.synthetic else ws.provenance.get("source", "")
     regions = ws.metrics["region"].nunique()
-    return f"{label}: {regions} regions, {len(ws.sectors)} sectors, analysis year {ws.year}"
+    return (
+        f"{label}: {regions} regions, {len(ws.sectors)} sectors, analysis year {ws.year}, "
+        f"benchmark {ws.benchmark.name}"
+    )
 
 
 def _check_geometry(env: dict[str, str]) -> str:
@@ -147,9 +136,9 @@ def _check_geometry(env: dict[str, str]) -> str:
     return f"map: {len(geometry.shapes)} regions ({source})"
 
 
-def _cmd_app(args) -> int:
-    files = {option: getattr(args, option) for option in DATA_OPTIONS}
-    env = app_environment(**files, geojson=args.geojson)
+def cmd_app(args) -> int:
+    sources = DataSources.from_args(args)
+    env = app_environment(sources, geojson=args.geojson)
     if args.no_download:
         env["EOCIC_GEO_DOWNLOAD"] = "0"
     if not 0 < args.port < 65536:
@@ -172,8 +161,8 @@ def _cmd_app(args) -> int:
         return 0
     folder = Path(tempfile.mkdtemp(prefix="eocic-app-"))  # private to this server
     try:
-        env[APP_BUNDLE] = str(folder / "workspace.pkl")
-        print(check_data(env, env[APP_BUNDLE]))
+        env[APP_PREPARED] = str(folder / "workspace.pkl")
+        print(check_data(sources, env[APP_PREPARED]))
         return _serve(args, env, command, base_url)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -195,19 +184,16 @@ def _serve(args, env: dict[str, str], command: list[str], base_url: str) -> int:
         return 0
 
 
-def _cmd_geo(args) -> int:
+def cmd_geo(args) -> int:
     from toolkit import geo
 
     dest = geo.default_cache_file()
     if args.source:
         geometry = geo.read_geojson(args.source)  # BadInputError names the file
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".tmp-{dest.name}")
-        shutil.copyfile(args.source, tmp)
-        os.replace(tmp, dest)
+        write_atomic(dest, Path(args.source).read_bytes())
     else:
         try:
-            geo.download(args.url, dest, timeout=args.timeout)
+            geo.download(args.url or geo.GISCO_URL, dest, timeout=args.timeout)
         except OSError as exc:
             raise ToolkitError(
                 f"{exc}. On a machine without internet access, download {geo.GISCO_FILE} "
@@ -216,63 +202,3 @@ def _cmd_geo(args) -> int:
         geometry = geo.read_geojson(dest)
     print(f"wrote {dest}: {len(geometry.shapes)} regions")
     return 0
-
-
-def register_cli(commands, data_commands) -> None:
-    app = commands.add_parser(
-        "app",
-        help="serve the web apps (Voilà) on this machine",
-        description="Start Voilà on http://127.0.0.1:PORT with the app notebooks only: the four "
-        "mapping views, the Regional Ecosystem Scoreboard and help, each on its own page and "
-        "all together in app.ipynb. Sources are hidden; preheated kernels make the first page "
-        "fast. Without data options the synthetic demo data are shown (and labelled so).",
-    )
-    app.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    app.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
-    )
-    app.add_argument(
-        "--base-url",
-        default="/",
-        help="URL prefix when served behind a reverse proxy under a sub-path (e.g. /eocic/)",
-    )
-    app.add_argument(
-        "--pool-size",
-        type=int,
-        default=1,
-        help="preheated kernels kept ready per app notebook (default 1; 0: none)",
-    )
-    app.add_argument("--notebook", help=f"serve one page only: {', '.join(APP_NOTEBOOKS)}")
-    app.add_argument("--panel", help="cluster panel file (default: the demo data)")
-    app.add_argument("--context", help="region context file")
-    app.add_argument("--regions", help="regions file (code, name[, level, parent, country])")
-    app.add_argument("--sectors", help="sector file (code, name[, type])")
-    app.add_argument("--regions-of-analysis", help="YAML of named unions of region codes")
-    app.add_argument("--stars", help="star parameter file")
-    app.add_argument("--geojson", help="NUTS-2 boundaries (GeoJSON) for the map")
-    app.add_argument(
-        "--no-download",
-        action="store_true",
-        help="never try to download the NUTS boundaries (offline machines)",
-    )
-    app.add_argument(
-        "--print-command", action="store_true", help="print the Voilà command and exit"
-    )
-    app.set_defaults(handler=_cmd_app)
-
-    from toolkit import geo
-
-    fetch = data_commands.add_parser(
-        "geo",
-        help="download the NUTS 2016 boundaries for the map (GISCO) into data/geo/",
-        description=f"Download {geo.GISCO_FILE} from Eurostat's GISCO distribution into "
-        "data/geo/ (the map view's cache), or install a GeoJSON file you have with --from.",
-    )
-    fetch.add_argument("--from", dest="source", help="a local GeoJSON file to install instead")
-    fetch.add_argument("--url", default=geo.GISCO_URL, help="download address")
-    fetch.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds before giving up (default 30)"
-    )
-    fetch.set_defaults(handler=_cmd_geo)

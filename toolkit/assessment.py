@@ -16,6 +16,7 @@ import pandas as pd
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem
 from toolkit.parameters import IndicatorCatalogue, read_yaml
+from toolkit.presentation import format_number
 
 COMPARISONS = (
     "worse_than_share_of_eu_median",
@@ -155,6 +156,39 @@ def load_challenges(
     return result
 
 
+# The strength thresholds of ``parameters/assessment.yaml`` and their defaults (one place).
+STRENGTH_DEFAULTS = {
+    "star_cluster_min_stars": 2,  # clusters with this many stars are "star clusters"
+    "leading_specialisation_lq": 1.5,
+    "emerging_specialisation_lq": 1.25,
+    "growing_min_growth": 0.02,
+    "growing_min_employment": 1000,
+    "dimension_min_score": 60,
+    "top_n": 5,
+}
+
+
+def _strength_settings(raw: dict, file: Path, problems: list[Problem]) -> dict:
+    unknown = sorted(set(raw) - set(STRENGTH_DEFAULTS))
+    for key in unknown:
+        problems.append(
+            Problem(
+                str(file),
+                f"unknown key 'strengths.{key}' (known: {', '.join(STRENGTH_DEFAULTS)})",
+            )
+        )
+    merged = dict(STRENGTH_DEFAULTS)
+    for key, value in raw.items():
+        if key in STRENGTH_DEFAULTS:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems.append(
+                    Problem(str(file), f"'strengths.{key}' must be a number, got {value!r}")
+                )
+            else:
+                merged[key] = value
+    return merged
+
+
 def load_assessment_parameters(
     directory: str | Path | None = None, indicators: IndicatorCatalogue | None = None
 ) -> AssessmentParameters:
@@ -193,7 +227,8 @@ def load_assessment_parameters(
                 source=str(rec.get("source", "")),
             )
         )
-    settings = read_yaml(_file("assessment.yaml", directory)) or {}
+    settings_file = _file("assessment.yaml", directory)
+    settings = read_yaml(settings_file) or {}
     findings_file = _file("consultant_findings.yaml", directory)
     findings_raw = read_yaml(findings_file) if findings_file.is_file() else {"regions": {}}
     findings = {}
@@ -211,13 +246,14 @@ def load_assessment_parameters(
             "challenges": listed,
             "notes": " ".join(str((entry or {}).get("notes", "")).split()),
         }
+    strengths = _strength_settings(settings.get("strengths") or {}, settings_file, problems)
     if problems:
         raise BadInputError(problems)
     return AssessmentParameters(
         challenges=challenges,
         recommendations=tuple(recommendations),
         steps=steps,
-        strengths=dict(settings.get("strengths") or {}),
+        strengths=strengths,
         peers=int(settings.get("peers", 5)),
         findings=findings,
     )
@@ -253,22 +289,6 @@ class Challenge:
         return SEVERITY_LABELS[self.severity]
 
 
-def _fmt(value: float, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
-    magnitude = abs(value)
-    text = (
-        f"{value:,.0f}"
-        if magnitude >= 100
-        else f"{value:,.1f}"
-        if magnitude >= 10
-        else f"{value:,.2f}"
-    )
-    if unit.startswith("%"):
-        return f"{text} %"
-    return f"{text} {unit}".strip() if unit and not unit.startswith("index") else text
-
-
 def detect_challenges(
     region_id: str,
     sb: pd.DataFrame,
@@ -278,20 +298,27 @@ def detect_challenges(
     params: AssessmentParameters,
     indicators: IndicatorCatalogue,
     period: tuple[int, int],
+    *,
+    area: str = "EU",
+    currency: str = "EUR",
 ) -> list[Challenge]:
     """Apply every rule of ``challenges.yaml`` to the region; detected challenges, most severe
     first, each with the evidence of the rules that held.
 
     ``sb`` is the scoreboard (all regions), ``context`` the context with union rows,
     ``clusters`` the region's cluster metrics and ``all_clusters`` the table it was ranked in.
+    ``area`` names the distribution the region is compared with ("EU", "all regions"),
+    ``currency`` the unit of wages. The cluster rules (``CLUSTER_RULES``) need the cluster
+    categories: on another sector set they are not assessed (see ``cluster_rules_apply``).
     """
+    words = _Words(area, currency, int(params.strengths.get("star_cluster_min_stars", 2)))
     own = sb[sb["region"] == region_id].set_index("indicator")
     history = context[context["region"] == region_id].set_index("year").sort_index()
     found = []
     for definition in params.challenges.values():
         evidence = []
         for rule in definition.rules:
-            item = _apply_rule(rule, own, history, clusters, all_clusters, indicators, period)
+            item = _apply_rule(rule, own, history, clusters, all_clusters, period, words)
             if item is not None:
                 evidence.append(item)
         if len(evidence) >= definition.min_rules:
@@ -307,23 +334,51 @@ def detect_challenges(
     return sorted(found, key=lambda c: (-c.severity, -len(c.evidence), c.id))
 
 
-def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) -> Evidence | None:
+CLUSTER_RULES = ("few_star_clusters", "low_cluster_productivity")
+
+
+def cluster_rules_apply(clusters: pd.DataFrame) -> bool:
+    """The cluster rules read stars and wages of the traded cluster categories; on NACE
+    sectors or another set they would judge every region by the same yardstick, so they are
+    applied only where the sector set has traded cluster categories."""
+    return bool((clusters["sector_type"] == "traded").any())
+
+
+@dataclass(frozen=True)
+class _Words:
+    area: str  # "EU" or "all regions": whose distribution the region is compared with
+    currency: str
+    star_min: int
+
+    @property
+    def median(self) -> str:
+        return f"the {self.area} median" if self.area == "EU" else f"the median of {self.area}"
+
+    @property
+    def regions(self) -> str:
+        return "European regions" if self.area == "EU" else self.area
+
+
+def _apply_rule(rule, own, history, clusters, all_clusters, period, w: _Words) -> Evidence | None:
+    if rule.comparison in CLUSTER_RULES and not cluster_rules_apply(clusters):
+        return None
     if rule.comparison == "few_star_clusters":
         traded = clusters[clusters["sector_type"] != "emerging"]
         total = traded["employment"].sum()
-        share = traded.loc[traded["stars"] >= 2, "employment"].sum() / total if total else np.nan
+        starred = traded.loc[traded["stars"].fillna(0) >= w.star_min, "employment"].sum()
+        share = starred / total if total else np.nan
         if np.isnan(share) or share >= rule.threshold:
             return None
         return Evidence(
             rule.comparison,
             None,
-            "Employment in star clusters (2+ stars)",
+            f"Employment in star clusters ({w.star_min}+ stars)",
             100 * share,
             100 * rule.threshold,
             "% of cluster employment",
             rule.severity,
             f"only {100 * share:.1f} % of the region's cluster employment (emerging industries "
-            "aside) is in clusters with two or "
+            f"aside) is in clusters with {w.star_min} or "
             f"more stars (rule: below {100 * rule.threshold:.0f} %)",
         )
     if rule.comparison == "low_cluster_productivity":
@@ -345,11 +400,11 @@ def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) 
             "Wage per employee across the region's clusters",
             own_wpe,
             europe,
-            "EUR",
+            w.currency,
             rule.severity,
-            f"wage per employee across the region's clusters is EUR {own_wpe:,.0f}, "
-            f"{own_wpe / europe:.0%} of the European level (EUR {europe:,.0f}; rule: "
-            f"below {rule.threshold:.0%})",
+            f"wage per employee across the region's clusters is {w.currency} {own_wpe:,.0f}, "
+            f"{own_wpe / europe:.0%} of the level of {w.regions} ({w.currency} {europe:,.0f}; "
+            f"rule: below {rule.threshold:.0%})",
         )
     if rule.indicator not in own.index:
         return None  # indicator not in the data: the rule cannot be assessed
@@ -363,23 +418,23 @@ def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) 
         limit = rule.threshold * median if higher else median / rule.threshold
         held = value < limit if higher else value > limit
         words = (
-            f"{name} is {_fmt(value, unit)}, {'below' if higher else 'above'} "
-            f"{rule.threshold:.0%} {'of' if higher else 'beyond'} the EU median "
-            f"({_fmt(median, unit)})"
+            f"{name} is {format_number(value, unit)}, {'below' if higher else 'above'} "
+            f"{rule.threshold:.0%} {'of' if higher else 'beyond'} {w.median} "
+            f"({format_number(median, unit)})"
         )
         benchmark = limit
     elif rule.comparison == "bottom_quartile":
         held = float(row["score"]) < 25
         words = (
-            f"{name} ({_fmt(value, unit)}) is among the weakest quarter of European regions "
-            f"(score {float(row['score']):.0f}/100; EU median {_fmt(median, unit)})"
+            f"{name} ({format_number(value, unit)}) is among the weakest quarter of {w.regions} "
+            f"(score {float(row['score']):.0f}/100; {w.median} {format_number(median, unit)})"
         )
         benchmark = float(row["eu_p25"] if higher else row["eu_p75"])
     elif rule.comparison == "below_eu_median":
         held = float(row["score"]) < 50
         words = (
-            f"{name} ({_fmt(value, unit)}) is {'below' if higher else 'above'} the EU median "
-            f"({_fmt(median, unit)})"
+            f"{name} ({format_number(value, unit)}) is {'below' if higher else 'above'} {w.median} "
+            f"({format_number(median, unit)})"
         )
         benchmark = median
     elif rule.comparison == "worsening":
@@ -393,8 +448,8 @@ def _apply_rule(rule, own, history, clusters, all_clusters, indicators, period) 
         change = (last - first) / abs(first)
         held = change < -rule.threshold if higher else change > rule.threshold
         words = (
-            f"{name} went from {_fmt(first, unit)} in {int(before.index[-1])} to "
-            f"{_fmt(last, unit)} in {int(after.index[-1])} ({change:+.0%})"
+            f"{name} went from {format_number(first, unit)} in {int(before.index[-1])} to "
+            f"{format_number(last, unit)} in {int(after.index[-1])} ({change:+.0%})"
         )
         value, benchmark = last, first
     else:  # pragma: no cover - load_challenges rejects other comparisons
@@ -431,16 +486,7 @@ def find_strengths(
 ) -> list[Strength]:
     """Star clusters, leading specialisations, growing sectors, emerging industries with a
     specialisation, and scoreboard dimensions above the benchmark, each with its figures."""
-    s = {
-        "star_cluster_min_stars": 2,
-        "leading_specialisation_lq": 1.5,
-        "emerging_specialisation_lq": 1.25,
-        "growing_min_growth": 0.02,
-        "growing_min_employment": 1000,
-        "dimension_min_score": 60,
-        "top_n": 5,
-        **params.strengths,
-    }
+    s = {**STRENGTH_DEFAULTS, **params.strengths}
     top_n = int(s["top_n"])
     traded = clusters[clusters["sector_type"] != "emerging"]
     emerging = clusters[clusters["sector_type"] == "emerging"]

@@ -1,14 +1,14 @@
 """Batch of assessment reports: ``toolkit batch`` and ``toolkit report REGION``.
 
-Where the time goes, and what the batch does about it (measured on 2 cores): starting Python
-and a kernel and importing pandas/seaborn/toolkit costs about 3-4 s per notebook, loading and
-validating the data about 0.8 s, metrics and scoreboard about 0.4 s, the HTML export 0.1-0.3 s
-(templates load on first use). A region's own work is about 1 s, of which the four charts take
-0.8 s (layout and PNG encoding) and the assessment 0.1 s. So the batch computes the data once
-(a pickled bundle the notebooks load, 0.13 s), keeps **one warm kernel per worker** that
-executes region after region (papermill-parameterised notebooks run by nbclient), and exports
-HTML in-process with one reused exporter. Regions run in parallel on local processes or on a
-Dask cluster (whose workers must see the reports folder: the bundle is a file in it).
+Three parts, each in its module: planning (here: load and check everything, prepare the data
+all reports share once, list the notebook runs), executing notebooks on warm kernels
+(``toolkit.kernels``), and the index page and run summary (``toolkit.index_page``).
+
+Where the time goes (2 cores): a kernel and its imports cost 3-4 s, loading and validating
+the data 0.8 s, metrics and scoreboard 0.4 s. So the data are prepared once (a pickle in
+``reports/.cache/`` that every notebook loads in 0.1 s) and each worker keeps one warm kernel.
+Regions run in parallel on local processes or on a Dask cluster (whose workers must see the
+reports folder: the prepared file is in it).
 
 Outputs under the reports folder: ``<region-id>/assessment.html`` (self-contained, code
 hidden), ``<region-id>/assessment.ipynb`` (executed), ``<region-id>/status.json``,
@@ -20,206 +20,22 @@ only the regions without a finished report.
 
 from __future__ import annotations
 
-import atexit
-import html
 import json
-import os
-import shutil
 import sys
-import tempfile
-import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem
+from toolkit.files import remove_temporaries
+from toolkit.index_page import earlier_reports, write_index, write_summary
+from toolkit.kernels import RegionResult, RegionTask, run_task
+from toolkit.sources import DataSources
 
 ASSESSMENT_NOTEBOOK = "assessment.ipynb"
 JOINT_NOTEBOOK = "joint_challenges.ipynb"
-CELL_TIMEOUT = 600  # seconds a single notebook cell may take
-
-
-@dataclass
-class RegionTask:
-    """One notebook execution: what to run, with which parameters, and where to write."""
-
-    region_id: str
-    region_name: str
-    notebook: str
-    parameters: dict
-    out_dir: str
-    stem: str = "assessment"
-
-
-@dataclass
-class RegionResult:
-    region_id: str
-    region_name: str
-    status: str  # ok | failed | skipped
-    seconds: float = 0.0
-    cell: int | None = None
-    error: str = ""
-    summary: dict = field(default_factory=dict)
-
-
-# --- executing one notebook on a warm kernel (runs in the worker) --------------------------------
-
-_LOCAL = threading.local()
-
-
-def _kernel_manager():
-    """This worker thread's kernel, started on first use and kept warm for the next region."""
-    from jupyter_client.manager import KernelManager
-
-    km = getattr(_LOCAL, "km", None)
-    if km is None or not km.is_alive():
-        # IPC sockets in a private folder: local only, no open TCP ports, no warning about
-        # unencrypted TCP on every kernel start.
-        sockets = tempfile.mkdtemp(prefix="eocic-kernel-")
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/kernel")
-        km.start_kernel(
-            cwd=str(paths.notebooks_dir()), extra_arguments=["--HistoryManager.enabled=False"]
-        )
-        atexit.register(_shutdown, km, sockets)
-        _LOCAL.km = km
-    return km
-
-
-def _kernel_client(km):
-    """This worker's client of its warm kernel, kept from region to region: a new client
-    per region would wait on every readiness check (about 0.2 s flushing IOPub). nbclient
-    tells its replies apart by message id, so a kept client never mixes two regions."""
-    kc = getattr(_LOCAL, "kc", None)
-    if kc is None or getattr(_LOCAL, "kc_of", None) is not km:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        kc.allow_stdin = False
-        _LOCAL.kc, _LOCAL.kc_of = kc, km
-    return kc
-
-
-def _drop_kernel_client() -> None:
-    kc = getattr(_LOCAL, "kc", None)
-    if kc is not None:
-        kc.stop_channels()
-    _LOCAL.kc = None
-
-
-def _shutdown(km, sockets: str) -> None:
-    try:
-        km.shutdown_kernel(now=True)
-    except Exception:  # the kernel may already be gone at interpreter exit
-        pass
-    shutil.rmtree(sockets, ignore_errors=True)
-
-
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    tmp.replace(path)
-
-
-def _first_error(nb) -> tuple[int | None, str]:
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return index, f"{output.get('ename')}: {output.get('evalue')}"
-    return None, ""
-
-
-def run_task(task: RegionTask) -> RegionResult:
-    """Execute the parameterised notebook on this worker's warm kernel and write its outputs.
-
-    Never raises for a failing notebook: the error (cell, message) goes into the result, and the
-    failed notebook is still written (next to the report, as ``assessment.failed.ipynb``).
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-    from nbconvert import HTMLExporter
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    started = time.perf_counter()
-    out_dir = Path(task.out_dir)
-    nb = parameterize_notebook(load_notebook_node(task.notebook), task.parameters)
-    km = _kernel_manager()
-    client = NotebookClient(
-        nb,
-        km=km,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(paths.notebooks_dir())}},
-    )
-    error, cell = "", None
-    try:
-        client.kc = _kernel_client(km)
-        client.execute()
-    except (CellExecutionError, CellTimeoutError) as exc:
-        cell, error = _first_error(nb)
-        error = error or str(exc).strip().splitlines()[-1]
-        _drop_kernel_client()  # replies of an interrupted cell must not reach the next region
-        if isinstance(exc, CellTimeoutError):
-            km.restart_kernel(now=True)  # a hung kernel must not take the next region with it
-    except Exception as exc:  # kernel died, zmq failure: report it for this region only
-        error = f"{type(exc).__name__}: {exc}"
-        _drop_kernel_client()
-        _LOCAL.km = None
-    seconds = time.perf_counter() - started
-    if error:
-        _write_atomic(out_dir / f"{task.stem}.failed.ipynb", nbformat.writes(nb))
-        result = RegionResult(task.region_id, task.region_name, "failed", seconds, cell, error)
-    else:
-        summary = _summary_for(task, nb)
-        exporter = getattr(_LOCAL, "exporter", None)
-        if exporter is None:  # reused: its templates load once per worker (~0.07 s a region)
-            exporter = HTMLExporter(
-                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-            )
-            _LOCAL.exporter = exporter
-        body, _ = exporter.from_notebook_node(
-            nb, resources={"metadata": {"name": f"{task.region_name} — EOCIC assessment"}}
-        )
-        _write_atomic(out_dir / f"{task.stem}.ipynb", nbformat.writes(nb))
-        _write_atomic(out_dir / f"{task.stem}.html", body)
-        stale = out_dir / f"{task.stem}.failed.ipynb"
-        if stale.exists():
-            stale.unlink()
-        result = RegionResult(task.region_id, task.region_name, "ok", seconds, summary=summary)
-    if task.stem == "assessment":
-        _write_atomic(out_dir / "status.json", json.dumps(asdict(result), indent=1))
-    return result
-
-
-def _summary_for(task: RegionTask, nb) -> dict:
-    """The index-page record of a finished region: the one the notebook published
-    (``report.index_entry``, taken out of the notebook here so that neither the HTML nor the
-    saved notebook carries it), else computed again from the same prepared bundle."""
-    from toolkit import report
-
-    if task.stem != "assessment":
-        return {}
-    for cell in nb.cells:
-        outputs = cell.get("outputs", [])
-        for output in outputs:
-            record = output.get("data", {}).get(report.INDEX_MIME)
-            if record:
-                outputs.remove(output)
-                return dict(record)
-    prepared = task.parameters.get("prepared")
-    if not prepared:
-        return {}
-    return report.summary_record(report.assess(report.load_prepared(prepared), task.region_id))
-
-
-# --- planning and running the batch (runs in the parent) -----------------------------------------
 
 
 @dataclass
@@ -229,77 +45,64 @@ class BatchPlan:
     joint: RegionTask | None
     out: Path
     synthetic: bool
-    prepared: Path
+    prepared_file: Path
 
 
 def plan_batch(
-    regions: str = "pilot",
+    sources: DataSources | None = None,
     *,
+    selection: str = "pilot",
     out: str | Path | None = None,
-    panel_path: str | Path | None = None,
-    context_path: str | Path | None = None,
-    sectors_path: str | Path | None = None,
-    regions_path: str | Path | None = None,
-    stars_path: str | Path | None = None,
-    year: int | None = None,
     resume: bool = False,
     only: list[str] | None = None,
 ) -> BatchPlan:
-    """Load and check everything, prepare the shared bundle, and list the notebook runs.
+    """Load and check everything, prepare the data the reports share, list the notebook runs.
 
-    Fails (``BadInputError``) before any kernel starts when a region, a file or a parameter is
+    ``selection``: 'pilot' (the regions of analysis: the pilot regions or the YAML of
+    ``sources.regions_of_analysis``) or 'all' (every region of the data at its NUTS level);
+    ``only``: region ids, codes or names to report on. Fails (``BadInputError``, exit 2) before
+    any kernel starts when a region, a member of a region of analysis, a file or a parameter is
     wrong.
     """
-    from toolkit import report
+    from toolkit.assessment import load_assessment_parameters
+    from toolkit.prepared import prepare, save_prepared
     from toolkit.reference import nuts2_regions
     from toolkit.workspace import Workspace
 
-    out = Path(out) if out is not None else paths.reports_dir()
-    unions_file = None
-    if regions not in ("pilot", "all"):
-        unions_file = Path(regions)
-        if not unions_file.is_file():
-            raise BadInputError(
-                Problem(
-                    str(regions),
-                    "--regions must be 'pilot', 'all' or a YAML file of regions of analysis",
-                )
+    if selection not in ("pilot", "all"):
+        raise BadInputError(
+            Problem(
+                "--regions",
+                f"expected 'pilot' or 'all', got {selection!r}; give a YAML of regions of "
+                "analysis with --regions-of-analysis",
             )
-    ws = Workspace.load(
-        panel_path,
-        context_path,
-        sectors_path=sectors_path,
-        regions_path=regions_path,
-        regions_of_analysis_path=unions_file,
-        stars_path=stars_path,
-        year=year,
-    )
-    from toolkit.assessment import load_assessment_parameters
-
+        )
+    sources = sources or DataSources()
+    out = Path(out) if out is not None else paths.reports_dir()
+    ws = Workspace.load(sources)
     params = load_assessment_parameters(indicators=ws.indicators)  # checked before kernels
-    if regions == "all":
+    if selection == "all":
         in_panel = set(ws.panel["region"].unique())
         table = nuts2_regions(ws.regions)
         targets = [
             (c, n) for c, n in zip(table["code"], table["name"], strict=True) if c in in_panel
         ]
-        targets += [(c, c) for c in sorted(in_panel - {t[0] for t in targets})]
+        targets += [(c, ws.region_name(c)) for c in sorted(in_panel - {t[0] for t in targets})]
     else:
         targets = [(u.id, u.name) for u in ws.unions]
     if only:
         resolved = [ws.resolve(key) for key in only]  # UnknownRegionError, before any kernel
         targets = [(r.id, r.name) for r in resolved]
     if not targets:
-        raise BadInputError(Problem(str(regions), "no region to report on"))
+        raise BadInputError(Problem(selection, "no region to report on"))
     for region_id, _ in targets:
         ws.resolve(region_id)
 
     out.mkdir(parents=True, exist_ok=True)
-    _remove_temporaries(out)
-    prepared = report.prepare(ws, params)
-    bundle = report.save_prepared(prepared, out / ".cache" / "prepared.pkl")
+    remove_temporaries(out)
+    prepared_file = save_prepared(prepare(ws, params), out / ".cache" / "prepared.pkl")
     notebook = str(paths.notebooks_dir() / ASSESSMENT_NOTEBOOK)
-    common = {"prepared": str(bundle)}
+    common = {"sources": sources.to_parameters(), "prepared_file": str(prepared_file)}
     tasks, skipped = [], []
     for region_id, name in targets:
         region_dir = out / region_id
@@ -313,7 +116,7 @@ def plan_batch(
             RegionTask(region_id, name, notebook, {**common, "region": region_id}, str(region_dir))
         )
     joint = None
-    if regions != "all" and not only:
+    if selection != "all" and not only:
         joint = RegionTask(
             "joint-challenges",
             "Joint challenges",
@@ -322,7 +125,7 @@ def plan_batch(
             str(out),
             stem="joint_challenges",
         )
-    return BatchPlan(tasks, skipped, joint, out, ws.synthetic, bundle)
+    return BatchPlan(tasks, skipped, joint, out, ws.synthetic, prepared_file)
 
 
 def _finished(region_dir: Path) -> bool:
@@ -333,12 +136,6 @@ def _finished(region_dir: Path) -> bool:
         return json.loads(status.read_text()).get("status") == "ok"
     except json.JSONDecodeError:
         return False
-
-
-def _remove_temporaries(out: Path) -> None:
-    """Temporary files a killed batch may have left (never a finished report)."""
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
 
 
 class _Progress:
@@ -425,7 +222,12 @@ def _execute_all(
 
 
 def run_batch(
-    plan: BatchPlan, *, jobs: int = 2, executor: str = "local", scheduler: str | None = None
+    plan: BatchPlan,
+    *,
+    jobs: int = 2,
+    executor: str = "local",
+    scheduler: str | None = None,
+    add_to_summary: bool = False,
 ) -> list[RegionResult]:
     """Execute the plan, then write the index page and the run summary."""
     started = time.perf_counter()
@@ -443,140 +245,23 @@ def run_batch(
         plan.synthetic,
         joint=plan.joint is not None or (plan.out / "joint_challenges.html").is_file(),
     )
-    write_summary(plan.out, everything, time.perf_counter() - started)
+    write_summary(plan.out, everything, time.perf_counter() - started, add=add_to_summary)
     return everything
 
 
-# --- index and summary -----------------------------------------------------------------------
+# --- command handlers (the parser is in toolkit.cli) --------------------------------------------
 
 
-def earlier_reports(out: Path, exclude: set[str]) -> list[RegionResult]:
-    """The reports of earlier runs in the folder (their ``status.json``), so that the index of
-    ``toolkit report REGION`` or of a partial batch still lists every report there is."""
-    found = []
-    for status in sorted(out.glob("*/status.json")):
-        if status.parent.name in exclude:
-            continue
-        try:
-            record = json.loads(status.read_text())
-            found.append(RegionResult(**record))
-        except (json.JSONDecodeError, TypeError):
-            continue  # not a status file of ours: leave it out of the index
-    return found
+def cmd_batch(args) -> int:
+    import os
 
-
-def write_index(out: Path, results: list[RegionResult], synthetic: bool, joint: bool) -> Path:
-    """``index.html``: a table of regions with stars and top challenges, linking each report.
-    The synthetic banner shows when this run or any listed report used synthetic data."""
-    e = html.escape
-    synthetic = synthetic or any((r.summary or {}).get("synthetic") for r in results)
-    rows = []
-    for r in sorted(results, key=lambda r: r.region_name):
-        s = r.summary or {}
-        link = (
-            f"<a href='{e(r.region_id)}/assessment.html'>{e(r.region_name)}</a>"
-            if r.status in ("ok", "skipped")
-            else e(r.region_name)
-        )
-        status = (
-            ""
-            if r.status in ("ok", "skipped")
-            else f"<span class='bad'>failed: {e(r.error)}</span>"
-        )
-        rows.append(
-            f"<tr><td>{link}</td><td>{e(r.region_id)}</td>"
-            f"<td class='n'>{e(str(s.get('starred', '')))}</td>"
-            f"<td class='n'>{e(str(s.get('star_clusters', '')))}</td>"
-            f"<td>{e(s.get('top_clusters', ''))}</td><td>{e(s.get('top_challenges', ''))}"
-            f"{status}</td></tr>"
-        )
-    banner = (
-        "<p class='synthetic'>SYNTHETIC DEMO DATA — these reports are generated from "
-        "synthetic figures for demonstration; they describe no real region.</p>"
-        if synthetic
-        else ""
-    )
-    joint_link = (
-        "<p><a href='joint_challenges.html'>Joint challenges across the regions</a> "
-        "(matrix also as <a href='joint_challenges.csv'>CSV</a>)</p>"
-        if joint
-        else ""
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>EOCIC regional assessments</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse}}
-td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}}
-td.n{{text-align:right}}.synthetic{{border:2px solid #b00;background:#fee;padding:8px;
-font-weight:bold}}.bad{{color:#b00}}</style></head><body>
-<h1>EOCIC regional assessments</h1>{banner}{joint_link}
-<table><thead><tr><th>Region</th><th>Id</th><th>Clusters with stars</th>
-<th>Star clusters (2+)</th><th>Leading clusters</th><th>Top challenges</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-"""
-    path = out / "index.html"
-    _write_atomic(path, page)
-    return path
-
-
-def write_summary(out: Path, results: list[RegionResult], seconds: float) -> None:
-    ok = [r for r in results if r.status == "ok"]
-    failed = [r for r in results if r.status == "failed"]
-    skipped = [r for r in results if r.status == "skipped"]
-    data = {
-        "seconds": round(seconds, 1),
-        "ok": len(ok),
-        "failed": len(failed),
-        "skipped": len(skipped),
-        "failures": [{"region": r.region_id, "cell": r.cell, "error": r.error} for r in failed],
-        "regions": [asdict(r) for r in results],
-    }
-    _write_atomic(out / "run_summary.json", json.dumps(data, indent=1, default=str))
-    lines = [
-        f"{len(ok)} reports written, {len(skipped)} kept from an earlier run, "
-        f"{len(failed)} failed, in {seconds:.1f} s"
-    ]
-    lines += [f"FAILED {r.region_id}: cell {r.cell}: {r.error}" for r in failed]
-    _write_atomic(out / "run_summary.txt", "\n".join(lines) + "\n")
-
-
-# --- command line -------------------------------------------------------------------------------
-
-
-def _data_options(parser) -> None:
-    parser.add_argument("--panel", help="cluster panel file (default: the synthetic demo data)")
-    parser.add_argument("--context", help="region context file")
-    parser.add_argument(
-        "--sectors",
-        help="sector file (code, name[, type]); default: the cluster categories or the NACE "
-        "Rev. 2 divisions, whichever holds the panel's codes",
-    )
-    parser.add_argument(
-        "--region-table",
-        help="regions file (code, name[, level, parent, country]) for codes that are not "
-        "NUTS 2016 or other names (default data/reference/nuts2016_regions.csv)",
-    )
-    parser.add_argument("--stars", help="star parameter file (default parameters/stars.yaml)")
-    parser.add_argument("--year", type=int, help="analysis year (default: latest)")
-    parser.add_argument("--out", help="reports folder (default reports/)")
-
-
-def _cmd_batch(args) -> int:
+    args.jobs = args.jobs if args.jobs is not None else os.cpu_count() or 2
     if args.jobs < 1:
         raise BadInputError(Problem("--jobs", f"must be at least 1, got {args.jobs}"))
     if args.executor == "dask" and not args.scheduler:
         raise BadInputError(Problem("--scheduler", "the dask executor needs --scheduler ADDRESS"))
     plan = plan_batch(
-        args.regions,
-        out=args.out,
-        panel_path=args.panel,
-        context_path=args.context,
-        sectors_path=args.sectors,
-        regions_path=args.region_table,
-        stars_path=args.stars,
-        year=args.year,
-        resume=args.resume,
+        DataSources.from_args(args), selection=args.regions, out=args.out, resume=args.resume
     )
     print(
         f"{len(plan.tasks)} region reports to write"
@@ -585,29 +270,15 @@ def _cmd_batch(args) -> int:
         flush=True,
     )
     results = run_batch(plan, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler)
-    return _report_outcome(plan.out, results)
-
-
-def _report_outcome(out: Path, results: list[RegionResult]) -> int:
     failed = [r for r in results if r.status == "failed"]
-    print((out / "run_summary.txt").read_text().strip())
-    print(f"index: {(out / 'index.html').resolve()}")
+    print((plan.out / "run_summary.txt").read_text().strip())
+    print(f"index: {(plan.out / 'index.html').resolve()}")
     return 1 if failed else 0
 
 
-def _cmd_report(args) -> int:
-    plan = plan_batch(
-        "pilot" if not args.regions_of_analysis else args.regions_of_analysis,
-        out=args.out,
-        panel_path=args.panel,
-        context_path=args.context,
-        sectors_path=args.sectors,
-        regions_path=args.region_table,
-        stars_path=args.stars,
-        year=args.year,
-        only=[args.region],
-    )
-    results = run_batch(plan, jobs=1)
+def cmd_report(args) -> int:
+    plan = plan_batch(DataSources.from_args(args), out=args.out, only=[args.region])
+    results = run_batch(plan, jobs=1, add_to_summary=True)
     failed = [r for r in results if r.status == "failed"]
     for r in results:
         if r.status == "ok":
@@ -617,52 +288,4 @@ def _cmd_report(args) -> int:
     return 1 if failed else 0
 
 
-def register_cli(commands, data_commands) -> None:
-    batch = commands.add_parser(
-        "batch",
-        help="write the assessment reports of many regions in parallel",
-        description="Execute the assessment notebook for every region (papermill parameters, "
-        "warm kernels, in parallel), write reports/<region-id>/assessment.html, an "
-        "index page and a run summary. One failing region never stops the others; "
-        "the exit code is 1 when any failed.",
-    )
-    batch.add_argument(
-        "--regions",
-        default="pilot",
-        help="'pilot' (the 10 pilot regions, default), 'all' (every NUTS-2 region "
-        "of the data) or a YAML file of regions of analysis",
-    )
-    batch.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 2,
-        help="parallel workers, each with a warm kernel (default: cores)",
-    )
-    batch.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep finished reports of an earlier run; redo missing or failed ones",
-    )
-    batch.add_argument(
-        "--executor",
-        choices=("local", "dask"),
-        default="local",
-        help="local processes (default) or an existing Dask cluster",
-    )
-    batch.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    _data_options(batch)
-    batch.set_defaults(handler=_cmd_batch)
-
-    one = commands.add_parser(
-        "report",
-        help="write the assessment report of one region",
-        description="Write reports/<region-id>/assessment.html for one region: a pilot-region "
-        "id (e.g. wallonia), a region code (e.g. DED2) or a region name.",
-    )
-    one.add_argument("region", help="region id, code or name")
-    one.add_argument("--regions-of-analysis", help="YAML of named unions of region codes")
-    _data_options(one)
-    one.set_defaults(handler=_cmd_report)
-
-
-__all__ = ["plan_batch", "run_batch", "run_task", "register_cli"]
+__all__ = ["plan_batch", "run_batch", "run_task", "cmd_batch", "cmd_report"]

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
-PALETTE = {0: "#c9c9c9", 1: "#9ecae1", 2: "#4292c6", 3: "#08519c", 4: "#08306b"}
-SYNTHETIC_MARK = "synthetic demo data"
+from toolkit.presentation import PALETTE, SYNTHETIC_MARK  # noqa: E402, F401 - re-exported
+from toolkit.tables import leading_clusters  # noqa: E402
 
 
 def _figure(width: float = 7.5, height: float = 4.0) -> tuple[Figure, plt.Axes]:
@@ -91,11 +91,7 @@ def stars_chart(
     title: str = "",
 ) -> Figure:
     """Horizontal bars of the leading clusters' stars (0-4), coloured by stars."""
-    t = (
-        clusters[clusters["sector_type"] != "emerging"]
-        .sort_values(["stars", "lq"], ascending=False)
-        .head(top)
-    )
+    t = leading_clusters(clusters, top)
     fig, ax = _figure(7.5, 0.32 * max(len(t), 3) + 1.0)
     labels = [names.get(s, s) for s in t["sector"]]
     ax.barh(

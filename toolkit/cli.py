@@ -1,5 +1,9 @@
-"""The ``toolkit`` command line: demo data, validation, metrics (and the commands of the
-report, app and real-data modules, which register themselves in ``EXTENSIONS``).
+"""The ``toolkit`` command line.
+
+The whole parser is declared here and imports nothing heavy: each command names its handler
+as ``"module:function"``, imported only when that command runs (in the manner of papermill's
+CLI), so ``toolkit --help`` and ``toolkit validate`` start without ipywidgets, matplotlib or
+nbconvert. The data options every data command shares come from ``toolkit.sources``.
 
 Exit codes: 0 success, 2 bad input (every problem printed), 1 anything else.
 """
@@ -8,17 +12,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
-from toolkit.errors import BadInputError, ToolkitError
+from toolkit.errors import ToolkitError
+from toolkit.sources import DataSources, add_data_options
 
-# Modules that add their own subcommands through ``register_cli(commands, data_commands)``.
-EXTENSIONS = ("toolkit.batch", "toolkit.app", "toolkit.eurostat", "toolkit.templates")
+DATA_COMMANDS_HINT = "see 'toolkit COMMAND --help'"
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
+def _parser(commands, name: str, handler: str, help: str, description: str, **kwargs):
+    """A subcommand whose handler ``module:function`` is imported when it runs."""
+    parser = commands.add_parser(
+        name, help=help, description=description, allow_abbrev=False, **kwargs
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+# --- handlers of the small commands (the others live in their modules) --------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
     from toolkit.demo import write_demo
 
     panel, context = write_demo(args.out, seed=args.seed)
@@ -26,169 +41,369 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tables(args: argparse.Namespace):
+def cmd_validate(args: argparse.Namespace) -> int:
+    from toolkit.benchmark import code_levels
+    from toolkit.data import not_regions, validate_file
     from toolkit.reference import load_regions, load_sectors
 
     sectors = load_sectors(args.sectors) if args.sectors else None
-    regions = load_regions(args.regions) if args.regions else None
-    return sectors, regions
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from toolkit.data import validate_file
-
-    sectors, regions = _tables(args)
+    regions = load_regions(args.region_table) if args.region_table else None
     result = validate_file(args.file, sectors=sectors, regions=regions)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     frame = result.frame
+    codes = frame["region"]
+    special = not_regions(codes)
+    levels = code_levels(codes[~special], regions).value_counts().sort_index()
     print(
-        f"{args.file}: valid {result.kind}, {len(frame)} rows, {frame['region'].nunique()} regions"
+        f"{args.file}: valid {result.kind}, {len(frame)} rows, {codes.nunique()} regions"
         + (f", {frame['sector'].nunique()} sectors" if "sector" in frame.columns else "")
         + f", years {frame['year'].min()}-{frame['year'].max()}"
     )
+    if len(levels) > 1 or special.any():
+        parts = [
+            f"{codes[~special][code_levels(codes[~special], regions) == k].nunique()} at "
+            f"NUTS level {int(k)}"
+            for k in levels.index
+        ]
+        if special.any():
+            parts.append(f"{codes[special].nunique()} extra-regio or EU codes (never ranked)")
+        print(
+            f"note: region codes: {'; '.join(parts)}; the analysis uses one level "
+            "(--nuts-level, default 2)",
+            file=sys.stderr,
+        )
     return 0
 
 
-def _cmd_metrics(args: argparse.Namespace) -> int:
-    from toolkit.data import load_context, load_panel, write_csv_atomic
-    from toolkit.metrics import aggregate_regions, cluster_metrics
-    from toolkit.parameters import load_regions_of_analysis, load_star_parameters
-    from toolkit.reference import sectors_for
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from toolkit.data import write_csv_atomic
+    from toolkit.errors import BadInputError
+    from toolkit.workspace import Workspace
 
     if not args.out.lower().endswith(".csv"):
         raise BadInputError(f"--out must name a .csv file, got {args.out!r}", file="--out")
-    sectors, regions = _tables(args)
-    panel = load_panel(args.panel, sectors=sectors, regions=regions)
-    if args.context:
-        load_context(args.context, regions=regions)  # validated so a bad file fails before output
-    params = load_star_parameters(args.stars, year=args.year)
-    if args.regions_of_analysis:
-        panel = aggregate_regions(panel, load_regions_of_analysis(args.regions_of_analysis))
-    sector_table = sectors_for(panel["sector"].unique(), args.sectors)
-    metrics = cluster_metrics(panel, sector_table, params)
+    ws = Workspace.load(DataSources.from_args(args))
+    metrics = ws.analysis_metrics if args.regions_of_analysis else ws.metrics
     write_csv_atomic(metrics, args.out)
     starred = int((metrics["stars"] > 0).sum())
+    method = metrics.attrs.get("method", {})
+    unit = "star" if method.get("kind", "stars") == "stars" else "strength level"
     print(
         f"wrote {args.out}: {len(metrics)} clusters for {metrics.attrs['year']}, "
-        f"{starred} with at least one star"
+        f"{starred} with at least one {unit}"
+        f" ({method.get('title', 'EOCIC cluster stars')}; benchmark: {ws.benchmark.name})"
     )
-    if sector_table.attrs["note"]:
-        print(f"note: {sector_table.attrs['note']}", file=sys.stderr)
+    for note in [*ws.provenance.get("notes", []), metrics.attrs.get("year_note", "")]:
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+    if ws.sectors.attrs.get("note"):
+        print(f"note: {ws.sectors.attrs['note']}", file=sys.stderr)
     if not metrics.attrs.get("wages_available"):
         print("note: no wages in the panel, so no productivity star was assessed", file=sys.stderr)
     return 0
 
 
-def _cmd_stars(args: argparse.Namespace) -> int:
-    from toolkit.data import load_panel
-    from toolkit.demo import ensure_demo
-    from toolkit.metrics import aggregate_regions, cluster_metrics, star_summary
-    from toolkit.parameters import load_regions_of_analysis, load_star_parameters
-    from toolkit.reference import load_sectors
-
-    panel_path = args.panel or ensure_demo()[0]
-    panel = load_panel(panel_path)
-    unions = load_regions_of_analysis(args.regions_of_analysis)
-    sectors = load_sectors()
-    metrics = cluster_metrics(
-        aggregate_regions(panel, unions), sectors, load_star_parameters(year=args.year)
-    )
-    names = dict(zip(sectors["code"], sectors["name"], strict=True))
-    summary = star_summary(metrics, unions, names)
-    if panel.attrs.get("synthetic"):
-        print("SYNTHETIC DEMO DATA - not real statistics\n")
-    print(
-        f"Cluster stars {metrics.attrs['year']} (growth {metrics.attrs['period'][0]}-"
-        f"{metrics.attrs['period'][1]}; reference: all regions in the data)\n"
-    )
+def cmd_stars(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from toolkit.metrics import star_summary
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.load(DataSources.from_args(args))
+    metrics = ws.analysis_metrics
+    summary = star_summary(metrics, ws.unions, ws.sector_names)
+    if ws.synthetic:
+        print("SYNTHETIC DEMO DATA - not real statistics\n")
+    period = metrics.attrs["period"]
+    print(
+        f"Cluster stars {metrics.attrs['year']} (growth {period[0]}-{period[1]}; "
+        f"benchmark: {ws.benchmark.name})\n"
+    )
     with pd.option_context("display.max_colwidth", 90, "display.width", 200):
         print(summary.drop(columns=["region_id", "employment_in_starred"]).to_string(index=False))
     return 0
+
+
+# --- the parser ----------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit",
         description="EOCIC Cluster Toolkit: cluster metrics, scoreboard and regional assessments.",
+        allow_abbrev=False,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     data = commands.add_parser(
-        "data", help="make or fetch data sets", description="Make or fetch data sets."
+        "data",
+        help="make, fetch or convert data sets",
+        description="Make, fetch or convert data sets.",
+        allow_abbrev=False,
     )
     data_commands = data.add_subparsers(dest="data_command", metavar="SOURCE", required=True)
-    demo = data_commands.add_parser(
+    demo = _parser(
+        data_commands,
         "demo",
-        help="write the synthetic demo data set (Parquet)",
-        description="Write the synthetic demo cluster panel and region context for every NUTS-2 "
+        "toolkit.cli:cmd_demo",
+        "write the synthetic demo data set (Parquet)",
+        "Write the synthetic demo cluster panel and region context for every NUTS-2 "
         "region x 61 sectors x 2011-2020. Same seed, same bytes.",
     )
     demo.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
     demo.add_argument("--out", default=None, help="output folder (default data/demo)")
-    demo.set_defaults(handler=_cmd_demo)
+    _add_data_commands(data_commands)
 
-    validate = commands.add_parser(
+    validate = _parser(
+        commands,
         "validate",
-        help="check a panel or context file and list every problem",
-        description="Check a cluster panel (region, sector, year, employment[, enterprises, "
-        "wages]) or a region context file (region, year, indicators). Lists every problem with "
-        "file, row and column; exit code 2 when there are any.",
+        "toolkit.cli:cmd_validate",
+        "check a panel or context file and list every problem",
+        "Check a cluster panel (region, sector, year, employment[, enterprises, wages]) or a "
+        "region context file (region, year, indicators). Lists every problem with file, row and "
+        "column; exit code 2 when there are any. Extra-regio (ITZZ) and EU codes are valid.",
     )
     validate.add_argument("file", help="CSV, Excel or Parquet file")
+    validate.add_argument("--sectors", help="sector file (code, name[, type]) to check codes")
     validate.add_argument(
-        "--sectors", help="sector file (code, name[, type]) to check codes against"
+        "--region-table", help="regions file (code, name[, level, parent, country]) to check codes"
     )
-    validate.add_argument("--regions", help="regions file (code, name) to check codes against")
-    validate.set_defaults(handler=_cmd_validate)
 
-    metrics = commands.add_parser(
+    metrics = _parser(
+        commands,
         "metrics",
-        help="compute cluster metrics and stars into a CSV",
-        description="Compute employment share, location quotient, size, productivity, growth and "
-        "the four cluster stars for every region and sector of a panel.",
+        "toolkit.cli:cmd_metrics",
+        "compute cluster metrics and stars into a CSV",
+        "Compute employment share, location quotient, size, productivity, growth and the "
+        "strength flags of the chosen method for every region and sector of a panel.",
     )
-    metrics.add_argument("--panel", required=True, help="cluster panel file")
-    metrics.add_argument("--context", help="region context file (validated)")
-    metrics.add_argument("--year", type=int, help="analysis year (default: latest in the panel)")
-    metrics.add_argument(
-        "--regions", help="regions file (code, name): region codes need not be NUTS"
-    )
-    metrics.add_argument(
-        "--sectors", help="sector file (code, name[, type]) for another sector set"
-    )
-    metrics.add_argument("--regions-of-analysis", help="YAML of named unions of region codes")
-    metrics.add_argument("--stars", help="star parameter file (default parameters/stars.yaml)")
+    add_data_options(metrics, required=("panel",))
     metrics.add_argument("--out", required=True, help="output CSV file")
-    metrics.set_defaults(handler=_cmd_metrics)
 
-    stars = commands.add_parser(
+    stars = _parser(
+        commands,
         "stars",
-        help="print the star summary of the pilot regions",
-        description="Print, for each region of analysis (default: the 10 pilot regions), its "
-        "starred clusters. Uses the demo data unless --panel is given.",
+        "toolkit.cli:cmd_stars",
+        "print the star summary of the regions of analysis",
+        "Print, for each region of analysis (default: the 10 pilot regions), its starred "
+        "clusters. Uses the demo data unless --panel is given.",
     )
-    stars.add_argument("--panel", help="cluster panel file (default: the demo data)")
-    stars.add_argument("--year", type=int, help="analysis year (default: latest)")
-    stars.add_argument("--regions-of-analysis", help="YAML of regions (default: pilot regions)")
-    stars.set_defaults(handler=_cmd_stars)
+    add_data_options(stars)
 
-    for name in EXTENSIONS:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register_cli(commands, data_commands)
+    report = _parser(
+        commands,
+        "report",
+        "toolkit.batch:cmd_report",
+        "write the assessment report of one region",
+        "Write reports/<region-id>/assessment.html for one region: a pilot-region id (e.g. "
+        "wallonia), a region code (e.g. DED2) or a region name. The index page lists it with "
+        "every earlier report, and its result is added to the run summary.",
+    )
+    report.add_argument("region", help="region id, code or name")
+    add_data_options(report)
+    report.add_argument("--out", help="reports folder (default reports/)")
+
+    batch = _parser(
+        commands,
+        "batch",
+        "toolkit.batch:cmd_batch",
+        "write the assessment reports of many regions in parallel",
+        "Execute the assessment notebook for every region (papermill parameters, warm "
+        "kernels, in parallel), write reports/<region-id>/assessment.html, an index page and "
+        "a run summary. One failing region never stops the others; the exit code is 1 when "
+        "any failed, 2 when the input is wrong (before any kernel starts).",
+    )
+    batch.add_argument(
+        "--regions",
+        default="pilot",
+        choices=("pilot", "all"),
+        help="'pilot': the regions of analysis (the 10 pilot regions, or those of "
+        "--regions-of-analysis; default); 'all': every region of the data",
+    )
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="parallel workers, each with a warm kernel (default: cores)",
+    )
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep finished reports of an earlier run; redo missing or failed ones",
+    )
+    batch.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes (default) or an existing Dask cluster",
+    )
+    batch.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    add_data_options(batch)
+    batch.add_argument("--out", help="reports folder (default reports/)")
+
+    app = _parser(
+        commands,
+        "app",
+        "toolkit.app:cmd_app",
+        "serve the web apps (Voilà) on this machine",
+        "Start Voilà on http://127.0.0.1:PORT with the app notebooks only: the four mapping "
+        "views, the Regional Ecosystem Scoreboard and help, each on its own page and all "
+        "together in app.ipynb. Sources are hidden; preheated kernels make the first page "
+        "fast. Without data options the synthetic demo data are shown (and labelled so).",
+    )
+    app.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    app.add_argument(
+        "--base-url",
+        default="/",
+        help="URL prefix when served behind a reverse proxy under a sub-path (e.g. /eocic/)",
+    )
+    app.add_argument(
+        "--pool-size",
+        type=int,
+        default=1,
+        help="preheated kernels kept ready per app notebook (default 1; 0: none)",
+    )
+    app.add_argument("--notebook", help="serve one page only (e.g. portfolio.ipynb)")
+    add_data_options(app)
+    app.add_argument("--geojson", help="NUTS-2 boundaries (GeoJSON) for the map")
+    app.add_argument(
+        "--no-download",
+        action="store_true",
+        help="never try to download boundaries (the shipped NUTS 2016 ones are used)",
+    )
+    app.add_argument("--print-command", action="store_true", help="print the Voilà command")
     return parser
+
+
+def _add_data_commands(data_commands) -> None:
+    """``toolkit data eurostat|geo|template|context|concordance|aggregate``."""
+    eurostat = _parser(
+        data_commands,
+        "eurostat",
+        "toolkit.eurostat:cmd_eurostat",
+        "download or convert Eurostat regional statistics",
+        "Download (cached in data/raw/) or convert (--input) Eurostat regional structural "
+        "business statistics and context indicators into the canonical panel (sector = NACE "
+        "Rev. 2 division or aggregate) and context, written to data/eurostat/. The dataset is "
+        "recognised from the file's dimensions; its name is only a hint.",
+    )
+    eurostat.add_argument("--years", type=int, nargs="+", help="keep only these years")
+    eurostat.add_argument(
+        "--nuts-level",
+        type=int,
+        default=2,
+        choices=(1, 2, 3),
+        help="NUTS level of the regions kept (default 2)",
+    )
+    eurostat.add_argument(
+        "--dataset",
+        nargs="+",
+        help="dataset code(s) to download, or the code of the --input file",
+    )
+    eurostat.add_argument(
+        "--input",
+        nargs="+",
+        help="already downloaded file(s) (TSV, .tsv.gz or SDMX-CSV): convert without the network",
+    )
+    eurostat.add_argument(
+        "--keep-benchmark",
+        action="store_true",
+        help="keep the EU and country total rows (e.g. EU27_2020) so that they can serve as "
+        "--benchmark",
+    )
+    eurostat.add_argument("--out", help="output folder (default data/eurostat)")
+    eurostat.add_argument("--refresh", action="store_true", help="download again, ignoring cache")
+
+    geo = _parser(
+        data_commands,
+        "geo",
+        "toolkit.app:cmd_geo",
+        "install finer NUTS boundaries for the map (the 1:60 M NUTS 2016 ones are shipped)",
+        "Download NUTS 2016 level-2 boundaries at a finer scale from Eurostat's GISCO "
+        "distribution into data/geo/, or install a GeoJSON file you have with --from.",
+    )
+    geo.add_argument("--from", dest="source", help="a local GeoJSON file to install instead")
+    geo.add_argument("--url", default=None, help="download address (default: GISCO 1:20 M)")
+    geo.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+
+    template = _parser(
+        data_commands,
+        "template",
+        "toolkit.templates:cmd_template",
+        "write empty documented templates (CSV and Excel) for your own data",
+        "Write empty templates for the cluster panel, the region context, a regions file and "
+        "a sectors file, as CSV (header only) and Excel (sheet 'notes' explains each column, "
+        "sheet 'data' is to fill in). Filled in, they pass 'toolkit validate'.",
+    )
+    template.add_argument("--out", help="output folder (default data/templates)")
+
+    concordance = _parser(
+        data_commands,
+        "concordance",
+        "toolkit.concordance:cmd_concordance",
+        "build the NACE class -> cluster category concordance",
+        "Build the approximate NACE Rev. 2 class -> cluster category table (cluster categories "
+        "approximated from NACE via ISIC and NAICS) and print how many classes map uniquely, by "
+        "majority, split or not at all. The table built from the shipped correspondences is "
+        "data/reference/nace_to_cluster_concordance.csv.",
+    )
+    concordance.add_argument(
+        "--out", help="CSV to write (a .provenance.json sidecar is written beside it)"
+    )
+    concordance.add_argument(
+        "--employment-weights", help="CSV naics,employment: weight links by employment"
+    )
+    aggregate = _parser(
+        data_commands,
+        "aggregate",
+        "toolkit.concordance:cmd_aggregate",
+        "turn a NACE panel into a cluster-category panel",
+        "Multiply the counts of a NACE class or division panel by the concordance weights and "
+        "sum them per region, cluster category and year; the local part is dropped and "
+        "reported.",
+    )
+    aggregate.add_argument("--panel", required=True, help="NACE panel file (sector = NACE code)")
+    aggregate.add_argument(
+        "--concordance",
+        default=None,
+        help="concordance CSV (default data/reference/nace_to_cluster_concordance.csv)",
+    )
+    aggregate.add_argument("--out", required=True, help="output .csv or .parquet file")
+    aggregate.add_argument(
+        "--class-employment",
+        help="CSV nace,employment: weight the classes of a division by employment",
+    )
+
+    context = _parser(
+        data_commands,
+        "context",
+        "toolkit.realcontext:cmd_context",
+        "build a real region context from the shipped Eurostat NUTS-2 indicators",
+        "Write the region context (population, unemployment, GDP per inhabitant in EUR, "
+        "broadband, EPO patents, life expectancy, gender employment gap, disposable income; "
+        "NUTS 2016 level 2, 2007-2018) from the Eurostat indicators shipped in data/real/. "
+        "Indicators the file does not have are left out, never filled with synthetic values.",
+    )
+    context.add_argument(
+        "--real", action="store_true", help="build it from the shipped real Eurostat data"
+    )
+    context.add_argument(
+        "--out", help="output file, .parquet or .csv (default data/real/context.parquet)"
+    )
+
+
+def _handler(spec: str):
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
-    except BadInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return int(_handler(args.handler)(args) or 0)
     except ToolkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

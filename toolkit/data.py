@@ -9,8 +9,6 @@ Rows are numbered as a spreadsheet shows them: the header is row 1, the first da
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,11 @@ import numpy as np
 import pandas as pd
 
 from toolkit import paths
+from toolkit.benchmark import AREA_AGGREGATE, EXTRA_REGIO
 from toolkit.errors import BadInputError, Problem
+from toolkit.files import write_csv_atomic, write_parquet_atomic  # noqa: F401 - re-exported
+from toolkit.readers import MAX_LISTED_PROBLEMS, NA_MARKERS, read_table  # noqa: F401
+from toolkit.reference import load_regions
 
 PANEL_KEYS = ("region", "sector", "year")
 PANEL_REQUIRED = (*PANEL_KEYS, "employment")
@@ -27,228 +29,6 @@ PANEL_OPTIONAL = ("enterprises", "wages", "value_added")
 PANEL_COLUMNS = PANEL_REQUIRED + PANEL_OPTIONAL
 CONTEXT_KEYS = ("region", "year")
 YEAR_RANGE = (1950, 2100)
-# Markers of a missing or suppressed cell in statistical tables (Eurostat uses ':').
-NA_MARKERS = ("", ":", "NA", "N/A", "n/a", "NaN", "nan", "null", "-")
-MAX_LISTED_PROBLEMS = 200
-LARGE_FILE_BYTES = 20 * 2**20  # CSV files above this size are parsed with pyarrow first
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-CHUNK_BYTES = 1 << 20
-
-
-def _detect_encoding(path: Path, name: str) -> str:
-    """'utf-8-sig' when the whole file decodes as UTF-8 (checked chunk by chunk, so a 100 MB
-    file never sits in memory twice), else the best guess of charset_normalizer."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    with path.open("rb") as handle:
-        try:
-            while chunk := handle.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            handle.seek(max(0, handle.tell() - CHUNK_BYTES))
-            sample = handle.read(CHUNK_BYTES)
-            failure = exc
-    from charset_normalizer import from_bytes
-
-    with path.open("rb") as handle:
-        head = handle.read(200_000)
-    best = from_bytes(head + b"\n" + sample).best()
-    if best is None:
-        raise BadInputError(
-            Problem(
-                name,
-                f"cannot read the file as text: not UTF-8 ({failure}) "
-                "and no other encoding fits; save it as UTF-8 CSV",
-            )
-        )
-    # Files in Latin-1/Windows-1252 are common in statistical offices: decode and go on.
-    return best.encoding
-
-
-def _decode(raw: bytes, name: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw[:200_000]).best()
-    if best is None:
-        raise BadInputError(
-            Problem(
-                name,
-                "cannot read the file as text: not UTF-8 and no other "
-                "encoding fits; save it as UTF-8 CSV",
-            )
-        )
-    return raw.decode(best.encoding, errors="strict")
-
-
-def _sniff_delimiter(text: str, name: str) -> str:
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    header = lines[0] if lines else ""
-    # The header decides first: column names never hold decimal commas, so a header split by
-    # ';' or a tab is unambiguous even when the values contain commas.
-    counts = {d: header.count(d) for d in (";", "\t", "|", ",")}
-    for delimiter in (";", "\t", "|"):
-        if counts[delimiter] and counts[delimiter] >= counts[","]:
-            return delimiter
-    if counts[","]:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def read_table(
-    path: str | Path, *, dtype: type | str | None = str, sheet: str | int | None = None
-) -> pd.DataFrame:
-    """Read a CSV, TSV, Excel or Parquet file into a DataFrame; errors name the file.
-
-    CSV cells are read as text (``dtype=str``) so that validation can point at the exact cell
-    that does not parse; Parquet keeps its own types. The CSV delimiter (``,``, ``;``, tab or
-    ``|``) and the encoding are detected; ``frame.attrs`` records both. Large CSV files are
-    parsed straight from disk (never held as one Python string).
-    """
-    path = Path(path)
-    name = str(path)
-    if not path.is_file():
-        raise BadInputError(Problem(name, "file not found"))
-    if path.stat().st_size == 0:
-        raise BadInputError(Problem(name, "the file is empty (0 bytes)"))
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for damaged files
-            raise BadInputError(
-                Problem(
-                    name,
-                    f"cannot read Parquet ({type(exc).__name__}: {exc}); "
-                    "the file may be truncated or not Parquet",
-                )
-            ) from exc
-        return frame
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_excel(path, sheet, dtype)
-    if suffix not in (".csv", ".tsv", ".txt"):
-        raise BadInputError(
-            Problem(
-                name, f"unsupported file type '{suffix}': expected .csv, .tsv, .xlsx or .parquet"
-            )
-        )
-    with path.open("rb") as handle:
-        head = handle.read(64_000)
-    if b"\x00" in head:
-        raise BadInputError(
-            Problem(
-                name,
-                "not a text file (binary content): save it as CSV, or "
-                "give it its real extension (.xlsx, .parquet)",
-            )
-        )
-    encoding = _detect_encoding(path, name)
-    text = head.decode(encoding, errors="ignore")
-    if not text.strip():
-        raise BadInputError(Problem(name, "the file is empty (only blank lines)"))
-    delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text, name)
-    options = dict(
-        sep=delimiter,
-        dtype=dtype,
-        keep_default_na=False,
-        na_values=list(NA_MARKERS),
-        encoding=encoding,
-    )
-    frame = None
-    if path.stat().st_size > LARGE_FILE_BYTES and encoding == "utf-8-sig":
-        # pyarrow's multithreaded reader: ~10x faster and a third less memory on big files;
-        # anything it refuses (ragged rows, odd quoting) goes to the C reader, which explains.
-        try:
-            frame = pd.read_csv(path, engine="pyarrow", **options)
-        except Exception:  # noqa: BLE001 - pyarrow raises several types; the C reader decides
-            frame = None
-    if frame is None:
-        try:
-            frame = pd.read_csv(path, skipinitialspace=True, encoding_errors="strict", **options)
-        except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-            raise BadInputError(
-                Problem(
-                    name,
-                    f"cannot parse as CSV (delimiter {delimiter!r}, encoding {encoding}): {exc}",
-                )
-            ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    _check_mixed_delimiters(frame, delimiter, name)
-    frame.attrs["delimiter"] = delimiter
-    frame.attrs["encoding"] = encoding
-    return frame
-
-
-def _check_mixed_delimiters(frame: pd.DataFrame, delimiter: str, name: str) -> None:
-    """Rows that hold everything in the first cell, split by another delimiter than the header."""
-    if frame.shape[1] < 2 or frame.empty:
-        return
-    first = frame.iloc[:, 0].astype("string")
-    others = [d for d in ",;\t|" if d != delimiter]
-    foreign = first.str.contains("|".join(re.escape(d) for d in others), regex=True).fillna(False)
-    suspect = foreign & frame.iloc[:, 1:].isna().all(axis=1)
-    if not suspect.any():
-        return
-    shown = {"\t": "tab"}
-    problems = []
-    for index in frame.index[suspect.to_numpy()][:MAX_LISTED_PROBLEMS]:
-        used = next(d for d in others if d in str(first[index]))
-        problems.append(
-            Problem(
-                name,
-                f"wrong delimiter: the header is split by {shown.get(delimiter, delimiter)!r} "
-                f"but this row by {shown.get(used, used)!r}; use one delimiter throughout",
-                row=int(index) + 2,
-                column=str(frame.columns[0]),
-            )
-        )
-    raise BadInputError(problems)
-
-
-def _read_excel(path: Path, sheet: str | int | None, dtype) -> pd.DataFrame:
-    name = str(path)
-    try:
-        sheets = pd.read_excel(
-            path,
-            sheet_name=None if sheet is None else sheet,
-            dtype=dtype,
-            na_values=list(NA_MARKERS),
-            keep_default_na=False,
-        )
-    except Exception as exc:  # openpyxl and zipfile errors for damaged workbooks
-        raise BadInputError(Problem(name, f"cannot read Excel workbook: {exc}")) from exc
-    if isinstance(sheets, pd.DataFrame):
-        return sheets
-    # The data may sit on any sheet: templates keep notes on the first one. Prefer a sheet
-    # named 'data', then the first with the key columns of a panel or context (region, year),
-    # then the first with a 'code' column (regions and sectors files), then the first sheet.
-    cleaned = {}
-    for title, frame in sheets.items():
-        frame = frame.dropna(how="all").reset_index(drop=True)
-        frame.columns = [str(c).strip() for c in frame.columns]
-        frame.attrs["sheet"] = title
-        cleaned[title] = frame
-    for title, frame in cleaned.items():
-        if str(title).strip().lower() == "data":
-            return frame
-    for wanted in ({"region", "year"}, {"code"}):
-        for frame in cleaned.values():
-            if wanted <= set(frame.columns):
-                return frame
-    return next(iter(cleaned.values()))
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -521,10 +301,7 @@ def validate_panel(
     problems += _schema_problems(schema, clean, file, messages, problems)
     if sectors is not None:
         problems += _unknown_codes(clean, "sector", set(sectors["code"]), file, "sector file")
-    if regions is not None:
-        problems += _unknown_codes(clean, "region", set(regions["code"]), file, "regions file")
-    elif check_nuts_versions:
-        problems += nuts_version_problems(clean["region"], file)
+    problems += _region_problems(clean, file, regions, check_nuts_versions)
     if problems:
         raise BadInputError(_dedupe(problems))
     clean["year"] = clean["year"].astype("int64")
@@ -538,6 +315,27 @@ def validate_panel(
             )
         )
     return Validated(clean.reset_index(drop=True), "panel", warnings)
+
+
+def not_regions(codes: pd.Series) -> pd.Series:
+    """Codes that are not regions in any NUTS version: extra-regio (``ITZZ``) and EU or
+    euro-area totals (``EU27_2020``). They pass validation and are set aside before any
+    ranking (``benchmark.split_panel``)."""
+    text = codes.astype("string").fillna("")
+    return text.str.match(EXTRA_REGIO.pattern) | text.str.match(AREA_AGGREGATE.pattern)
+
+
+def _region_problems(
+    clean: pd.DataFrame, file: str, regions: pd.DataFrame | None, check_nuts_versions: bool
+) -> list[Problem]:
+    """Unknown region codes (against the regions file) or codes of another NUTS version,
+    leaving out extra-regio and EU codes, which are valid in every version."""
+    regional = clean[~not_regions(clean["region"]).to_numpy()]
+    if regions is not None:
+        return _unknown_codes(regional, "region", set(regions["code"]), file, "regions file")
+    if check_nuts_versions:
+        return nuts_version_problems(regional["region"], file)
+    return []
 
 
 def _unknown_codes(
@@ -580,8 +378,6 @@ def nuts_version_problems(codes: pd.Series, file: str) -> list[Problem]:
     regions file was given: mixing versions double-counts or loses regions silently (FR30
     Nord-Pas-de-Calais of NUTS 2013 and FRE1 of NUTS 2016 are the same territory).
     """
-    from toolkit.reference import load_regions
-
     try:
         nuts2016 = set(load_regions()["code"])
     except (BadInputError, OSError):
@@ -679,10 +475,7 @@ def validate_context(
         "multiple_fields_uniqueness": "duplicate region-year row",
     }
     problems += _schema_problems(schema, clean, file, messages, problems)
-    if regions is not None:
-        problems += _unknown_codes(clean, "region", set(regions["code"]), file, "regions file")
-    elif check_nuts_versions:
-        problems += nuts_version_problems(clean["region"], file)
+    problems += _region_problems(clean, file, regions, check_nuts_versions)
     if problems:
         raise BadInputError(_dedupe(problems))
     clean["year"] = clean["year"].astype("int64")
@@ -826,31 +619,6 @@ def validate_file(
             frame, str(path), sectors=sectors, regions=regions, check_nuts_versions=check
         )
     return validate_context(frame, str(path), regions=regions, check_nuts_versions=check)
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: str | Path, metadata: dict[str, str]) -> None:
-    """Write Parquet with ``eocic.*`` metadata to a temporary file, then rename it into place."""
-    import pyarrow as pa_arrow
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta.update({f"eocic.{k}".encode(): str(v).encode() for k, v in metadata.items()})
-    table = table.replace_schema_metadata(meta)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
-
-
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    """Write CSV to a temporary file beside the target, then rename (no half-written output)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, **kwargs)
-    tmp.replace(path)
 
 
 def float_or_nan(value) -> float:

@@ -20,6 +20,14 @@ Eurostat's two download formats are read: the TSV whose first column combines th
 missing value, the letters (``p`` provisional, ``e`` estimated, ``c`` confidential, ``b`` break,
 ``u`` low reliability, ``d`` definition differs) are kept as notes.
 
+Which dataset a file holds is read from its content (SDMX-CSV's ``DATAFLOW``, else its
+dimensions and codes; ``guess_dataset``), so a download saved as 'download (3).tsv' converts
+as well. Only regions of the chosen NUTS level reach the output: extra-regio codes (``ITZZ``)
+never, national and EU totals (``AT``, ``EU27_2020``) only with ``--keep-benchmark``, for
+``--benchmark``; each conversion says what it left out. The sector table written beside the
+panel marks with ``base`` which NACE codes add up to the regional total (``nace.base_partition``:
+for the A10 aggregates, C and G-J overlap B-E and G-I + J and are not base).
+
 Downloads go through the maintained ``eurostat`` client with a cache in ``data/raw/``; offline,
 the command stops at once with a message that says how to convert a downloaded file instead
 (``toolkit data eurostat --input FILE``).
@@ -39,7 +47,16 @@ import pandas as pd
 from toolkit import paths
 from toolkit.data import write_csv_atomic, write_parquet_atomic
 from toolkit.errors import BadInputError, Problem, ToolkitError
-from toolkit.reference import NACE_A10, NACE_DIVISION, nace_sectors
+from toolkit.nace import (
+    NACE_A10,
+    NACE_DIVISION,
+    TOTAL,
+    TOTAL_NAME,
+    Partition,
+    base_partition,
+    normalise_code,
+)
+from toolkit.reference import nace_sectors
 
 EUROSTAT_HOST = "ec.europa.eu"
 FLAG_MEANINGS = {
@@ -58,6 +75,12 @@ FLAG_MEANINGS = {
 _CELL = re.compile(
     r"^\s*(?P<value>[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|:)?\s*(?P<flag>[a-z]*)\s*$"
 )
+# geo codes that are not regions: extra-regio territory (ITZ, ITZZ, ITZZZ in every NUTS
+# version; CZ itself is Czechia, CZZZ its extra-regio) and EU or euro-area totals.
+EXTRA_REGIO = re.compile(r"^[A-Z]{2}Z{1,3}$")
+AREA_AGGREGATE = re.compile(r"^(EU|EA|EEA|EFTA)\d*(_\d{4})?$")
+# columns of a long frame that are not dimensions of the dataset
+_NOT_DIMENSIONS = {"geo", "year", "time", "value", "flag", "freq"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,15 @@ class PanelSource:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     nuts_version: str = "2016"
     divisions_only: bool = True
+    # the dataset's dimensions besides freq, geo and time, as Eurostat publishes it
+    dims: tuple[str, ...] = ()
+
+    @property
+    def signature(self) -> dict[str, tuple[str, ...] | None]:
+        """Dimension -> codes of which at least one must occur (None: any) for a file to be
+        this dataset: the sector dimension, the indicators read and the filters."""
+        indicators = {self.indicator_dim or "unit": tuple(self.measures)}
+        return {self.sector_dim: None, **indicators, **self.filters}
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,12 @@ class ContextSource:
     column: str
     factor: float
     filters: dict[str, tuple[str, ...]]
+    dims: tuple[str, ...] = ()
+
+    @property
+    def signature(self) -> dict[str, tuple[str, ...] | None]:
+        """Dimension -> codes of which at least one must occur for a file to be this dataset."""
+        return dict(self.filters)
 
 
 PANEL_SOURCES = {
@@ -93,6 +131,7 @@ PANEL_SOURCES = {
         "indic_sb",
         {"V16110": ("employment", 1.0), "V11210": ("enterprises", 1.0), "V13320": ("wages", 1e6)},
         nuts_version="2016",
+        dims=("indic_sb", "nace_r2"),
     ),
     "sbs_r_nuts2021": PanelSource(
         "sbs_r_nuts2021",
@@ -106,6 +145,7 @@ PANEL_SOURCES = {
         },
         filters={"size_emp": ("TOTAL",)},
         nuts_version="2021",
+        dims=("nace_r2", "size_emp", "indic_sbs"),
     ),
     "nama_10r_3empers": PanelSource(
         "nama_10r_3empers",
@@ -116,41 +156,58 @@ PANEL_SOURCES = {
         filters={"wstatus": ("EMP",)},
         nuts_version="2021",
         divisions_only=False,
+        dims=("unit", "wstatus", "nace_r2"),
     ),
 }
 CONTEXT_SOURCES = {
     "demo_r_d2jan": ContextSource(
-        "demo_r_d2jan", "population", 1.0, {"sex": ("T",), "age": ("TOTAL",), "unit": ("NR",)}
+        "demo_r_d2jan",
+        "population",
+        1.0,
+        {"sex": ("T",), "age": ("TOTAL",), "unit": ("NR",)},
+        dims=("unit", "sex", "age"),
     ),
     "nama_10r_2gdp": ContextSource(
-        "nama_10r_2gdp", "gdp_per_capita_pps", 1.0, {"unit": ("PPS_EU27_2020_HAB", "PPS_HAB")}
+        "nama_10r_2gdp",
+        "gdp_per_capita_pps",
+        1.0,
+        {"unit": ("PPS_EU27_2020_HAB", "PPS_HAB")},
+        dims=("unit",),
     ),
     "rd_e_gerdreg": ContextSource(
-        "rd_e_gerdreg", "rd_intensity", 1.0, {"sectperf": ("TOTAL",), "unit": ("PC_GDP",)}
+        "rd_e_gerdreg",
+        "rd_intensity",
+        1.0,
+        {"sectperf": ("TOTAL",), "unit": ("PC_GDP",)},
+        dims=("sectperf", "unit"),
     ),
     "lfst_r_lfe2emp": ContextSource(
         "lfst_r_lfe2emp",
         "total_employment",
         1000.0,
         {"sex": ("T",), "age": ("Y15-74", "Y15-64"), "unit": ("THS_PER",)},
+        dims=("unit", "sex", "age"),
     ),
     "lfst_r_lfu3rt": ContextSource(
         "lfst_r_lfu3rt",
         "unemployment_rate",
         1.0,
         {"sex": ("T",), "age": ("Y15-74",), "isced11": ("TOTAL",), "unit": ("PC",)},
+        dims=("isced11", "sex", "age", "unit"),
     ),
     "edat_lfse_04": ContextSource(
         "edat_lfse_04",
         "tertiary_education",
         1.0,
         {"sex": ("T",), "age": ("Y25-64",), "isced11": ("ED5-8",), "unit": ("PC",)},
+        dims=("sex", "isced11", "age", "unit"),
     ),
     "bd_hgnace2_r3": ContextSource(
         "bd_hgnace2_r3",
         "enterprise_birth_rate",
         1.0,
         {"indic_sb": ("V97020",), "nace_r2": ("B-S_X_K642",)},
+        dims=("indic_sb", "nace_r2"),
     ),
 }
 
@@ -249,8 +306,8 @@ def read_eurostat_sdmx_csv(path: str | Path) -> pd.DataFrame:
 
 
 def _dataset_from_dataflow(text: str) -> str:
-    # 'ESTAT:SBS_R_NUTS06_R2(1.0)' -> 'sbs_r_nuts06_r2'
-    return text.split(":")[-1].split("(")[0].lower()
+    # 'ESTAT:SBS_R_NUTS06_R2(1.0)' -> 'sbs_r_nuts06_r2'; a saved view adds '$DV_123'
+    return text.split(":")[-1].split("(")[0].split("$")[0].lower()
 
 
 def _finish(long: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -295,22 +352,89 @@ def read_eurostat(path: str | Path) -> pd.DataFrame:
     return read_eurostat_tsv(path)
 
 
+def _sources() -> dict[str, PanelSource | ContextSource]:
+    return {**PANEL_SOURCES, **CONTEXT_SOURCES}
+
+
+def dimensions(long: pd.DataFrame) -> list[str]:
+    """The dimensions of a read file besides freq, geo and time (``indic_sb``, ``nace_r2``)."""
+    return [c for c in long.columns if c not in _NOT_DIMENSIONS]
+
+
+def _expects(code: str) -> str:
+    """What a dataset's file holds, as words: 'indic_sb (V16110, V11210 or V13320), nace_r2'."""
+    source = _sources()[code]
+    signature = source.signature
+    parts = []
+    for dim in source.dims or tuple(signature):
+        values = signature.get(dim)
+        if values:
+            listed = values[0] if len(values) == 1 else ", ".join(values[:-1]) + f" or {values[-1]}"
+            parts.append(f"{dim} ({listed})")
+        else:
+            parts.append(dim)
+    return ", ".join([*parts, "geo"])
+
+
+def _missing_codes(long: pd.DataFrame, code: str) -> list[str] | None:
+    """None when the file lacks a dimension of the dataset; else the signature dimensions none
+    of whose expected codes occur (empty: the file fits the dataset)."""
+    signature = _sources()[code].signature
+    if not set(signature) <= set(long.columns):
+        return None
+    return [dim for dim, values in signature.items() if values and not long[dim].isin(values).any()]
+
+
 def guess_dataset(path: str | Path, long: pd.DataFrame) -> str:
-    """The dataset code of a file: from SDMX-CSV's DATAFLOW, else from the file name."""
-    if long.attrs.get("dataset"):
-        return long.attrs["dataset"]
-    stem = Path(path).name.lower().split(".")[0]
-    for code in (*PANEL_SOURCES, *CONTEXT_SOURCES):
-        if code in stem:
-            return code
-    raise BadInputError(
-        Problem(
-            str(path),
-            "cannot tell which Eurostat dataset this is: name it "
-            "with --dataset (one of "
-            f"{', '.join([*PANEL_SOURCES, *CONTEXT_SOURCES])})",
-        )
+    """The dataset code of a read file, decided by its content.
+
+    SDMX-CSV declares it (``DATAFLOW``). Otherwise the file's dimensions and codes are compared
+    with what each dataset of ``PANEL_SOURCES`` and ``CONTEXT_SOURCES`` holds: its dimensions
+    and at least one of the codes read from it (V16110 in indic_sb -> sbs_r_nuts06_r2,
+    EMP_LOC_NR in indic_sbs -> sbs_r_nuts2021, wstatus EMP and unit THS -> nama_10r_3empers,
+    unit NR and age TOTAL -> demo_r_d2jan ...). When several fit, the one whose dimensions are
+    exactly the file's wins, then the one the file name mentions: the name is only a hint, as a
+    download is often saved as 'download (3).tsv'. No fit raises ``BadInputError`` naming the
+    file, listing its dimensions and what each known dataset expects.
+    """
+    name = str(path)
+    declared = long.attrs.get("dataset")
+    if declared in _sources():
+        return declared
+    found = dimensions(long)
+    fits = [code for code in _sources() if _missing_codes(long, code) == []]
+    if len(fits) > 1:
+        exact = [c for c in fits if set(_sources()[c].dims) == set(found)]
+        fits = exact or fits
+    if len(fits) > 1:
+        stem = Path(name).name.lower()
+        fits = [c for c in fits if c in stem] or fits
+    if len(fits) == 1:
+        return fits[0]
+    lines = []
+    for code in _sources():
+        missing = _missing_codes(long, code)
+        line = f"  - {code}: {_expects(code)}"
+        if missing:
+            line += f" (this file has those dimensions but none of the {', '.join(missing)} codes)"
+        lines.append(line)
+    declared_text = (
+        f"it declares the dataset {declared!r}, which is not converted here; " if declared else ""
     )
+    if fits:
+        problem = (
+            f"{declared_text}cannot tell which Eurostat dataset this is: it fits "
+            f"{' and '.join(fits)} alike; name it with --dataset"
+        )
+    else:
+        problem = (
+            f"{declared_text}cannot tell which Eurostat dataset this is: its dimensions are "
+            f"{', '.join([*found, 'geo'])} (and time). The datasets converted here hold:\n"
+            + "\n".join(lines)
+            + "\nIf the file is one of these with other codes selected, download it again "
+            "with the codes listed, or name it with --dataset CODE"
+        )
+    raise BadInputError(Problem(name, problem))
 
 
 # --- conversion -------------------------------------------------------------------------------
@@ -335,15 +459,75 @@ def _nuts_level(geo: pd.Series) -> pd.Series:
     return geo.str.len() - 2
 
 
+def _codes_listed(codes: list[str], limit: int = 6) -> str:
+    return ", ".join(codes[:limit]) + (", ..." if len(codes) > limit else "")
+
+
+def select_regions(
+    frame: pd.DataFrame, nuts_level: int = 2, *, keep_benchmark: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of the regions of one NUTS level (by code length), and notes on what was left
+    out or kept besides.
+
+    Extra-regio codes (``ITZZ``: territory outside any region) are never regions. National
+    totals (two-letter codes) and EU or euro-area totals (``EU27_2020``, ``EA19``) are left out
+    too, unless ``keep_benchmark``: then they stay beside the regions, so that
+    ``--benchmark EU27_2020`` (or a country code) can compute LQ against them.
+    """
+    geo = frame["geo"]
+    level = _nuts_level(geo)
+    extra = geo.str.match(EXTRA_REGIO.pattern)
+    aggregate = geo.str.match(AREA_AGGREGATE.pattern)
+    totals = aggregate | ((geo.str.len() == 2) & ~extra)
+    regions = (level == nuts_level) & ~extra & ~aggregate
+    notes = []
+    left_out = sorted(set(geo[extra & (level == nuts_level)]))
+    if left_out:
+        plural = "s" if len(left_out) > 1 else ""
+        notes.append(
+            f"left out {len(left_out)} extra-regio code{plural}: {_codes_listed(left_out)} "
+            "(territory outside any region)"
+        )
+    # EU27_2020 first (the usual benchmark), then other EU and euro-area totals, then countries
+    found = sorted(
+        set(geo[totals]),
+        key=lambda c: (c != "EU27_2020", not AREA_AGGREGATE.match(c), not c.startswith("EU"), c),
+    )
+    if found:
+        plural = "s" if len(found) > 1 else ""
+        if keep_benchmark:
+            notes.append(
+                f"kept {len(found)} national or EU total{plural} beside the regions "
+                f"({_codes_listed(found)}) for --benchmark {found[0]}"
+            )
+        else:
+            notes.append(
+                f"left out {len(found)} national or EU total{plural} ({_codes_listed(found)}): "
+                f"--benchmark {found[0]} needs {'them' if plural else 'it'}, keep "
+                f"{'them' if plural else 'it'} with --keep-benchmark"
+            )
+    keep = (regions | totals) if keep_benchmark else regions
+    return frame[keep], notes
+
+
 def to_panel(
-    long: pd.DataFrame, dataset: str, *, nuts_level: int = 2, years: list[int] | None = None
+    long: pd.DataFrame,
+    dataset: str,
+    *,
+    nuts_level: int = 2,
+    years: list[int] | None = None,
+    keep_benchmark: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A Eurostat long frame -> (canonical panel, notes of flagged cells).
 
-    Panel: region (NUTS code), sector (NACE division, e.g. ``C10``; NACE aggregates for
-    nama_10r_3empers), year, employment (persons), enterprises (local units), wages (EUR).
+    Panel: region (NUTS code), sector (NACE division, e.g. ``C10``; the NACE A10 aggregates for
+    nama_10r_3empers, overlapping ones such as C and G-J included, ``M-N`` read as ``M_N``),
+    year, employment (persons), enterprises (local units), wages (EUR).
     Flagged cells keep their value when one is given (``p``, ``e``) and are listed in the notes;
-    ``:`` cells (with or without ``c``) are missing, never zero.
+    ``:`` cells (with or without ``c``) are missing, never zero. Rows that are not regions of
+    ``nuts_level`` are left out (see ``select_regions``); ``panel.attrs``: ``notes`` (sentences
+    on what was left out or kept) and ``has_total`` (the file had a NACE TOTAL, which is never a
+    sector of the panel).
     """
     source = PANEL_SOURCES[dataset]
     name = long.attrs.get("source_file", dataset)
@@ -353,9 +537,15 @@ def to_panel(
     else:
         frame = frame.assign(_measure=frame[source.indicator_dim])
     frame = frame[frame["_measure"].isin(list(source.measures))]
-    sector = frame[source.sector_dim]
+    spelled = frame[source.sector_dim].astype(str)
+    sector = spelled.map({c: normalise_code(c) for c in spelled.unique()})
+    frame = frame.assign(**{source.sector_dim: sector})
     keep = sector.str.match(NACE_DIVISION) if source.divisions_only else sector.isin(list(NACE_A10))
-    frame = frame[keep & (_nuts_level(frame["geo"]) == nuts_level)]
+    frame, geo_notes = select_regions(
+        frame[keep | (sector == TOTAL)], nuts_level, keep_benchmark=keep_benchmark
+    )
+    has_total = bool((frame[source.sector_dim] == TOTAL).any())
+    frame = frame[frame[source.sector_dim] != TOTAL]
     if years:
         frame = frame[frame["year"].isin(years)]
     if frame.empty:
@@ -387,22 +577,33 @@ def to_panel(
     if "employment" not in panel.columns or panel.empty:
         raise BadInputError(Problem(name, "no employment values (all missing or flagged)"))
     panel = panel.sort_values(["region", "sector", "year"]).reset_index(drop=True)
+    panel.attrs = {"notes": geo_notes, "has_total": has_total}
     notes = frame.loc[frame["flag"] != "", ["region", "sector", "year", "column", "flag"]]
     return panel, notes.reset_index(drop=True)
 
 
 def to_context(
-    long: pd.DataFrame, dataset: str, *, nuts_level: int = 2, years: list[int] | None = None
+    long: pd.DataFrame,
+    dataset: str,
+    *,
+    nuts_level: int = 2,
+    years: list[int] | None = None,
+    keep_benchmark: bool = False,
 ) -> pd.DataFrame:
-    """One context dataset -> region, year, <indicator column> (unit of indicators.yaml)."""
+    """One context dataset -> region, year, <indicator column> (unit of indicators.yaml).
+
+    Rows that are not regions of ``nuts_level`` are left out as in ``to_panel``; ``attrs``
+    ``notes`` says which."""
     source = CONTEXT_SOURCES[dataset]
     frame = _select(long, source.filters)
-    frame = frame[_nuts_level(frame["geo"]) == nuts_level]
+    frame, geo_notes = select_regions(frame, nuts_level, keep_benchmark=keep_benchmark)
     if years:
         frame = frame[frame["year"].isin(years)]
     result = frame.assign(region=frame["geo"], value=frame["value"] * source.factor)
     result = result.groupby(["region", "year"], as_index=False)["value"].first()
-    return result.rename(columns={"value": source.column})
+    result = result.rename(columns={"value": source.column})
+    result.attrs = {"notes": geo_notes}
+    return result
 
 
 def merge_context(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -415,9 +616,38 @@ def merge_context(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return merged.sort_values(["region", "year"]).reset_index(drop=True)
 
 
-def sector_table(codes) -> pd.DataFrame:
-    """Sector table for the NACE codes of a converted panel (see ``reference.nace_sectors``)."""
-    return nace_sectors(codes)
+def sector_table(codes, *, has_total: bool = False) -> pd.DataFrame:
+    """Sector table for the NACE codes of a converted panel (see ``reference.nace_sectors``),
+    with a ``base`` column: True for the codes the regional total (the LQ denominator) adds
+    up, False for the overlapping aggregates left out of it (``nace.base_partition``).
+
+    ``has_total``: the file had a NACE TOTAL; it is listed too (base False), so the table says
+    what the base sectors add up to. ``attrs["partition"]`` holds the partition, with its note.
+    """
+    codes = sorted({str(c) for c in codes})
+    partition = base_partition(codes)
+    table = nace_sectors(codes)
+    if has_total and TOTAL not in codes:
+        total = pd.DataFrame(
+            {
+                "code": [TOTAL],
+                "name": [TOTAL_NAME],
+                "type": ["other"],
+                "description": ["NACE Rev. 2 total, not a sector of the panel"],
+            }
+        )
+        table = pd.concat([table, total], ignore_index=True)
+    table["base"] = table["code"].isin(partition.base)
+    if has_total and TOTAL not in codes:
+        partition = Partition(
+            base=partition.base,
+            dropped=(*partition.dropped, TOTAL),
+            note=partition.note + "; TOTAL (all activities) is not a sector of the panel",
+            reasons={**partition.reasons, TOTAL: "not a sector of the panel"},
+            not_nace=partition.not_nace,
+        )
+    table.attrs["partition"] = partition
+    return table
 
 
 # --- download ---------------------------------------------------------------------------------
@@ -475,15 +705,25 @@ def fetch(code: str, *, refresh: bool = False) -> Path:
 # --- command ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """What ``convert`` wrote, and the notes for the user (rows left out or kept, the base
+    sectors of the LQ denominator)."""
+
+    written: list[Path]
+    notes: list[str]
+
+
 def convert(
     long_by_dataset: dict[str, pd.DataFrame],
     out_dir: Path,
     *,
     nuts_level: int = 2,
     years: list[int] | None = None,
-) -> list[Path]:
-    """Convert read datasets and write panel.parquet, context.parquet, sectors.csv and
-    notes.csv into ``out_dir`` (each atomically). Returns the written files."""
+    keep_benchmark: bool = False,
+) -> Conversion:
+    """Convert read datasets and write panel.parquet, context.parquet, sectors.csv (with the
+    ``base`` column of ``sector_table``) and notes.csv into ``out_dir`` (each atomically)."""
     panel_kinds = {PANEL_SOURCES[d].divisions_only for d in long_by_dataset if d in PANEL_SOURCES}
     if len(panel_kinds) > 1:
         raise BadInputError(
@@ -492,14 +732,21 @@ def convert(
             "convert them into separate folders (--out)",
             file="--input",
         )
-    panels, notes, contexts, used = [], [], [], []
+    options = {"nuts_level": nuts_level, "years": years, "keep_benchmark": keep_benchmark}
+    panels, notes, contexts, used, messages = [], [], [], [], []
+    has_total = False
     for dataset, long in long_by_dataset.items():
         if dataset in PANEL_SOURCES:
-            panel, note = to_panel(long, dataset, nuts_level=nuts_level, years=years)
+            panel, note = to_panel(long, dataset, **options)
+            has_total |= panel.attrs.get("has_total", False)
+            part_notes = panel.attrs.get("notes", [])
             panels.append(panel)
             notes.append(note.assign(dataset=dataset))
         else:
-            contexts.append(to_context(long, dataset, nuts_level=nuts_level, years=years))
+            context = to_context(long, dataset, **options)
+            part_notes = context.attrs.get("notes", [])
+            contexts.append(context)
+        messages += [f"{dataset}: {text}" for text in part_notes]
         used.append(dataset)
     written = []
     sources = ", ".join(f"Eurostat {d}" for d in used)
@@ -513,84 +760,71 @@ def convert(
     }
     if panels:
         panel = pd.concat(panels, ignore_index=True)
+        panel.attrs = {}
         duplicated = panel.duplicated(["region", "sector", "year"], keep="last")
         panel = panel[~duplicated].reset_index(drop=True)  # later dataset wins on overlap
+        sectors = sector_table(panel["sector"], has_total=has_total)
+        messages.append(sectors.attrs["partition"].note)
+        sectors.attrs = {}
         write_parquet_atomic(panel, out_dir / "panel.parquet", meta)
-        write_csv_atomic(sector_table(panel["sector"]), out_dir / "sectors.csv")
+        write_csv_atomic(sectors, out_dir / "sectors.csv")
         write_csv_atomic(pd.concat(notes, ignore_index=True), out_dir / "notes.csv")
         written += [out_dir / "panel.parquet", out_dir / "sectors.csv", out_dir / "notes.csv"]
     if contexts:
         context = merge_context(contexts)
+        context.attrs = {}
         write_parquet_atomic(context, out_dir / "context.parquet", meta)
         written.append(out_dir / "context.parquet")
-    return written
+    return Conversion(written, messages)
 
 
-def _cmd_eurostat(args: argparse.Namespace) -> int:
+def cmd_eurostat(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else paths.data_dir() / "eurostat"
     years = args.years
+    known = [*PANEL_SOURCES, *CONTEXT_SOURCES]
     if args.input:
-        datasets = {}
-        for file in args.input:
-            long = read_eurostat(file)
-            code = (
-                args.dataset[0]
-                if args.dataset and len(args.input) == 1
-                else guess_dataset(file, long)
+        if args.dataset and len(args.dataset) != len(args.input):
+            raise BadInputError(
+                f"{len(args.dataset)} dataset code(s) for {len(args.input)} input file(s): give "
+                "one --dataset per --input file, in the same order, or none to detect them",
+                file="--dataset",
             )
-            if code not in PANEL_SOURCES and code not in CONTEXT_SOURCES:
-                raise BadInputError(f"unknown dataset {code!r}", file=str(file))
+        datasets = {}
+        for i, file in enumerate(args.input):
+            long = read_eurostat(file)
+            code = args.dataset[i] if args.dataset else guess_dataset(file, long)
+            if code not in known:
+                raise BadInputError(
+                    f"unknown dataset {code!r} (known: {', '.join(known)})", file=str(file)
+                )
+            if code in datasets:
+                raise BadInputError(
+                    f"a second file of {code}: convert one file per dataset", file=str(file)
+                )
             datasets[code] = long
     else:
         codes = args.dataset or ["sbs_r_nuts06_r2", *CONTEXT_SOURCES]
-        unknown = [c for c in codes if c not in PANEL_SOURCES and c not in CONTEXT_SOURCES]
+        unknown = [c for c in codes if c not in known]
         if unknown:
             raise BadInputError(f"unknown dataset(s) {', '.join(unknown)}", file="--dataset")
         if not all((raw_dir() / f"{c}.parquet").is_file() for c in codes) or args.refresh:
             check_online()
         datasets = {c: read_eurostat(fetch(c, refresh=args.refresh)) for c in codes}
-    written = convert(datasets, out_dir, nuts_level=args.nuts_level, years=years)
-    for path in written:
+    result = convert(
+        datasets,
+        out_dir,
+        nuts_level=args.nuts_level,
+        years=years,
+        keep_benchmark=args.keep_benchmark,
+    )
+    for path in result.written:
         print(f"wrote {path}")
-    if any(p.name == "panel.parquet" for p in written):
+    for text in result.notes:
+        print(f"note: {text}", file=sys.stderr)
+    if any(p.name == "panel.parquet" for p in result.written):
         print(
             f"use: toolkit metrics --panel {out_dir / 'panel.parquet'} --sectors "
             f"{out_dir / 'sectors.csv'} --out metrics.csv",
             file=sys.stderr,
         )
     return 0
-
-
-def register_cli(commands, data_commands) -> None:
-    """Add ``toolkit data eurostat``."""
-    parser = data_commands.add_parser(
-        "eurostat",
-        help="download or convert Eurostat regional statistics",
-        description="Download (cached in data/raw/) or convert (--input) Eurostat regional "
-        "structural business statistics and context indicators into the canonical panel "
-        "(sector = NACE Rev. 2 division) and context, written to data/eurostat/. Datasets: "
-        + ", ".join([*PANEL_SOURCES, *CONTEXT_SOURCES])
-        + ".",
-    )
-    parser.add_argument("--years", type=int, nargs="+", help="keep only these years")
-    parser.add_argument(
-        "--nuts-level",
-        type=int,
-        default=2,
-        choices=(1, 2, 3),
-        help="NUTS level of the regions kept (default 2)",
-    )
-    parser.add_argument(
-        "--dataset",
-        nargs="+",
-        help="dataset code(s) to download, or the code "
-        "of the --input file when its name does not tell",
-    )
-    parser.add_argument(
-        "--input",
-        nargs="+",
-        help="already downloaded file(s) (TSV, .tsv.gz or SDMX-CSV): convert without the network",
-    )
-    parser.add_argument("--out", help="output folder (default data/eurostat)")
-    parser.add_argument("--refresh", action="store_true", help="download again, ignoring cache")
-    parser.set_defaults(handler=_cmd_eurostat)

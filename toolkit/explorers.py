@@ -11,13 +11,13 @@ it reaches an HTML widget, and ``$`` is escaped before it reaches matplotlib, so
 ``<img src=x onerror=alert(1)>`` shows as text. When the data are synthetic, every view says so.
 
 Use in JupyterLab: ``display(RegionalPerformanceOverview(ws))``; in the apps: ``open_view(name)``
-(the data paths come from ``EOCIC_APP_*`` environment variables, see ``workspace_from_env``).
+(the data sources come from the ``EOCIC_APP_SOURCES`` environment variable, see
+``workspace_from_env``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import os
 from collections.abc import Callable
@@ -30,23 +30,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from toolkit import charts, export, geo
+from toolkit import charts, export, geo, tables
 from toolkit.errors import ToolkitError
 from toolkit.metrics import cluster_metrics
+from toolkit.prepared import load_pickle
+from toolkit.presentation import escape
 from toolkit.scoreboard import compare_with_peers, dimension_scores, scoreboard, workspace_peers
+from toolkit.sources import APP_ENV, APP_PREPARED, DataSources
 from toolkit.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-# Environment variables through which ``toolkit app`` passes data paths to the app kernels.
-APP_ENV = {
-    "panel_path": "EOCIC_APP_PANEL",
-    "context_path": "EOCIC_APP_CONTEXT",
-    "regions_path": "EOCIC_APP_REGIONS",
-    "sectors_path": "EOCIC_APP_SECTORS",
-    "regions_of_analysis_path": "EOCIC_APP_REGIONS_OF_ANALYSIS",
-    "stars_path": "EOCIC_APP_STARS",
-}
 STAR_COLOURS = charts.PALETTE
 SECTOR_TYPES = (("All", "all"), ("Traded", "traded"), ("Emerging", "emerging"), ("Other", "other"))
 
@@ -74,12 +68,7 @@ DOWNLOAD_DELAY = 0.1  # seconds between a redraw and the start of its downloads
 PREPARING = '<div class="eocic-note eocic-preparing">Preparing downloads…</div>'
 
 _WORKSPACES: dict[tuple, Workspace] = {}
-APP_BUNDLE = "EOCIC_APP_BUNDLE"  # the prepared workspace of ``toolkit app`` (a pickle file)
-
-
-def esc(text: object) -> str:
-    """HTML-escape text from data (names, codes) for an HTML widget."""
-    return html.escape("" if text is None else str(text), quote=True)
+esc = escape  # HTML-escape text from data (names, codes) for an HTML widget
 
 
 def region_label(ws: Workspace, code: str, width: int = 34) -> str:
@@ -96,23 +85,18 @@ def mpl_text(text: object) -> str:
 
 
 def workspace_from_env() -> Workspace:
-    """The workspace of the app kernel, loaded once per kernel: from the bundle ``toolkit
-    app`` prepared (``EOCIC_APP_BUNDLE``), else from the ``EOCIC_APP_*`` paths (unset: the
-    demo data and the default parameters)."""
-    key = tuple(os.environ.get(var) or None for var in (*APP_ENV.values(), APP_BUNDLE))
+    """The workspace of the app kernel, loaded once per kernel: the pickle ``toolkit app``
+    wrote after checking the data (``EOCIC_APP_PREPARED``), else loaded from the data sources
+    of ``EOCIC_APP_SOURCES`` (unset: the demo data and the default parameters)."""
+    key = (os.environ.get(APP_ENV), os.environ.get(APP_PREPARED))
     if key not in _WORKSPACES:
-        bundle = key[-1]
-        if bundle and os.path.isfile(bundle):
-            # Prepared once by ``toolkit app`` from these same files (validated, metrics
+        prepared = key[1]
+        if prepared and os.path.isfile(prepared):
+            # Loaded and checked once by ``toolkit app`` from these same sources (metrics
             # computed): a kernel loads it in a fraction of a second.
-            from toolkit.report import load_prepared
-
-            _WORKSPACES[key] = load_prepared(bundle).workspace
+            _WORKSPACES[key] = load_pickle(prepared)
         else:
-            kwargs = dict(zip(APP_ENV, key[:-1], strict=True))
-            _WORKSPACES[key] = Workspace.load(
-                kwargs.pop("panel_path"), kwargs.pop("context_path"), **kwargs
-            )
+            _WORKSPACES[key] = Workspace.load(DataSources.from_env())
     return _WORKSPACES[key]
 
 
@@ -236,7 +220,8 @@ class AppData:
     def geometry(self) -> tuple[geo.Geometry | None, str]:
         """NUTS boundaries (``toolkit.geo.load_geometry``), looked for once per kernel."""
         if self._geometry is None:
-            self._geometry = geo.load_geometry()
+            # The data's codes pick the NUTS version of the shipped boundaries (2016 or 2021).
+            self._geometry = geo.load_geometry(codes=self.ws.panel["region"].unique())
         return self._geometry
 
 
@@ -701,11 +686,12 @@ class RegionalPerformanceOverview(Explorer):
         )
 
     def clusters(self) -> pd.DataFrame:
-        """The selected region's clusters for the year and sector type, best first."""
+        """The selected region's clusters for the year and sector type, best first, in the
+        order of the report (``tables.leading_clusters``); "All" is every sector but the
+        emerging industries, which cut across the others and have their own choice."""
         rows = self.data.clusters(self.region, self.year.value)
-        if self.sector_type.value != "all":
-            rows = rows[rows["sector_type"] == self.sector_type.value]
-        return rows.sort_values(["stars", "employment"], ascending=False, kind="stable")
+        kind = self.sector_type.value
+        return tables.leading_clusters(rows, sector_types=None if kind == "all" else (kind,))
 
     def indicators(self) -> pd.DataFrame:
         sb = self.data.scoreboard(self.year.value)
@@ -767,34 +753,13 @@ class RegionalPerformanceOverview(Explorer):
 
 
 def cluster_table(ws: Workspace, rows: pd.DataFrame) -> pd.DataFrame:
-    """Display table of clusters with units in the column names."""
-    return pd.DataFrame(
-        {
-            "Sector": [ws.sector_name(s) for s in rows["sector"]],
-            "Code": rows["sector"].astype(str).to_numpy(),
-            "Type": rows["sector_type"].astype(str).to_numpy(),
-            "Stars": rows["stars"].astype("int64").to_numpy(),
-            "Employment (persons)": rows["employment"].to_numpy(dtype="float64"),
-            "LQ": rows["lq"].to_numpy(dtype="float64"),
-            "Wage per employee (EUR)": rows["wage_per_employee"].to_numpy(dtype="float64"),
-            "Growth (% a year)": 100 * rows["growth"].to_numpy(dtype="float64"),
-        }
-    )
+    """Display table of clusters (``tables.cluster_table``, the report's too)."""
+    return tables.cluster_table(rows, ws.sector_names, ws.currency)
 
 
 def indicator_table(ws: Workspace, ind: pd.DataFrame) -> pd.DataFrame:
-    labels = ws.indicators.dimensions
-    return pd.DataFrame(
-        {
-            "Indicator": ind["name"].astype(str).to_numpy(),
-            "Dimension": [labels.get(d, d) for d in ind["dimension"]],
-            "Unit": ind["unit"].astype(str).to_numpy(),
-            "Region value": ind["value"].to_numpy(dtype="float64"),
-            "EU median": ind["eu_median"].to_numpy(dtype="float64"),
-            "Score (0-100)": ind["score"].to_numpy(dtype="float64"),
-            "Data year": ind["data_year"].to_numpy(),
-        }
-    )
+    """Display table of scoreboard indicators (``tables.indicator_table``)."""
+    return tables.indicator_table(ind, ws.indicators.dimensions)
 
 
 RANKINGS = {
@@ -1225,16 +1190,8 @@ class EcosystemScoreboard(Explorer):
 
         def table():
             comparison = compare_with_peers(sb, self.region, peers)
-            labels = ws.indicators.dimensions
-            return pd.DataFrame(
-                {
-                    "Indicator": comparison["name"].astype(str).to_numpy(),
-                    "Dimension": [labels.get(d, d) for d in comparison["dimension"]],
-                    "Unit": comparison["unit"].astype(str).to_numpy(),
-                    "Region value": comparison["value"].to_numpy(dtype="float64"),
-                    "EU median": comparison["eu_median"].to_numpy(dtype="float64"),
-                    "Peer median": comparison["peer_median"].to_numpy(dtype="float64"),
-                    "Score (0-100)": comparison["score"].to_numpy(dtype="float64"),
+            return tables.indicator_table(comparison, ws.indicators.dimensions).assign(
+                **{
                     "Against EU": comparison["vs_eu"].astype(str).to_numpy(),
                     "Against peers": comparison["vs_peers"].astype(str).to_numpy(),
                 }

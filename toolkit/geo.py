@@ -1,14 +1,18 @@
-"""NUTS 2016 level-2 boundaries and a choropleth drawn with plain matplotlib (no geopandas).
+"""NUTS level-2 boundaries and a choropleth drawn with plain matplotlib (no geopandas).
 
 Geometry comes, in this order, from a GeoJSON file the user names (``path`` or the
-``EOCIC_GEOJSON`` environment variable), from the cache ``data/geo/`` (not committed), or from
-the official GISCO distribution of Eurostat, downloaded once into that cache. The download
-runs in a background thread with a short time limit, so an offline machine gets an answer in
-a few seconds and an app never hangs; when no geometry can be had, callers get ``None`` and
-the reason, and the map view shows a ranked chart instead.
+``EOCIC_GEOJSON`` environment variable), from a finer file installed into ``data/geo/`` by
+``toolkit data geo`` (GISCO 1:20 million, not committed), or from the boundaries shipped with
+the toolkit in ``data/geo/``: NUTS 2016 at 1:60 million (eurostat/Nuts2json) and NUTS 2021 at
+1:3 million (GISCO). Nothing is downloaded unless asked for (``fetch=True`` or
+``toolkit data geo``), so a map is drawn offline and an app never waits for the network.
+
+Given the data's region codes, the loader picks the NUTS version that covers more of them: a
+panel in NUTS 2021 codes (HR02, HR05, HR06, NO08 ... of Eurostat's ``sbs_r_nuts2021``) gets
+the NUTS 2021 boundaries instead of leaving those regions white.
 
 GeoJSON features must carry the region code in ``properties.NUTS_ID`` (GISCO) or
-``properties.code`` / ``properties.id``, with Polygon or MultiPolygon geometry in
+``properties.code`` / ``properties.id`` (Nuts2json), with Polygon or MultiPolygon geometry in
 longitude/latitude (EPSG:4326).
 """
 
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import urllib.request
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ from matplotlib.path import Path as MplPath
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem
+from toolkit.files import write_atomic
 
 GISCO_FILE = "NUTS_RG_20M_2016_4326_LEVL_2.geojson"
 GISCO_URL = f"https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/{GISCO_FILE}"
@@ -40,7 +44,33 @@ DOWNLOAD_TIMEOUT = 4.0  # seconds, for the whole download (name lookup included)
 EUROPE_EXTENT = (-25.0, 45.0, 34.0, 72.0)
 STAR_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c", "#08306b")
 NO_DATA_COLOUR = "#ffffff"
-ATTRIBUTION = "NUTS 2016 boundaries © EuroGeographics for the administrative boundaries"
+GISCO_ATTRIBUTION = "© EuroGeographics for the administrative boundaries. Source: Eurostat – GISCO"
+ATTRIBUTION = f"{GISCO_ATTRIBUTION}, via eurostat/Nuts2json"
+
+
+@dataclass(frozen=True)
+class ShippedBoundaries:
+    """A boundary file shipped in ``data/geo/`` (provenance and checksums: data/README.md)."""
+
+    file: str
+    nuts_version: str
+    scale: str
+    attribution: str
+
+
+SHIPPED = {
+    "2016": ShippedBoundaries(
+        "nuts2016_level2_60M_4326.geojson", "2016", "1:60 million", ATTRIBUTION
+    ),
+    "2021": ShippedBoundaries(
+        "nuts2021_level2_03M_4326.geojson", "2021", "1:3 million", GISCO_ATTRIBUTION
+    ),
+}
+# NUTS 2016 level-2 regions the 1:60 million file leaves out (outermost regions far from
+# Europe). They are NUTS 2016 codes all the same, and must not count for NUTS 2021 when the
+# version is chosen: the NUTS 2021 file happens to draw them.
+NUTS2016_NOT_IN_SHIPPED_FILE = frozenset({"ES70", "FRY1", "FRY2", "FRY3", "FRY4", "FRY5"})
+_CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "data"
 
 _FAILED: dict[str, str] = {}  # url -> reason: a failed download is tried once per process
 
@@ -53,6 +83,8 @@ class Geometry:
     shapes: dict[str, list[list[np.ndarray]]]
     source: str
     notes: list[str] = field(default_factory=list)
+    nuts_version: str | None = None  # "2016" / "2021" for the shipped files, else unknown
+    attribution: str = ""
 
     def coverage(self, codes) -> tuple[list[str], list[str]]:
         """(codes with a shape, codes without one), each in the order given."""
@@ -61,7 +93,29 @@ class Geometry:
 
 
 def default_cache_file() -> Path:
+    """Where ``toolkit data geo`` installs the finer GISCO file (git-ignored)."""
     return paths.data_dir() / "geo" / GISCO_FILE
+
+
+def shipped_file(nuts_version: str = "2016") -> Path | None:
+    """The shipped boundary file of a NUTS version: in the data folder (``$EOCIC_DATA``) when
+    it is there, else in the checkout the package lives in; None when neither has it."""
+    name = SHIPPED[nuts_version].file
+    for folder in (paths.data_dir() / "geo", _CHECKOUT_DATA / "geo"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def read_shipped(nuts_version: str = "2016") -> Geometry:
+    """The shipped boundaries of a NUTS version (BadInputError when the file is missing)."""
+    spec = SHIPPED[nuts_version]
+    file = shipped_file(nuts_version)
+    if file is None:
+        raise BadInputError(Problem(f"data/geo/{spec.file}", "file not found"))
+    geometry = read_geojson(file)
+    geometry.nuts_version, geometry.attribution = spec.nuts_version, spec.attribution
+    return geometry
 
 
 def parse_geojson(obj: dict, source: str = "<geojson>") -> Geometry:
@@ -107,10 +161,12 @@ def read_geojson(path: str | Path) -> Geometry:
 
 
 def download(
-    url: str = GISCO_URL, dest: str | Path | None = None, timeout: float = DOWNLOAD_TIMEOUT
+    url: str | None = GISCO_URL, dest: str | Path | None = None, timeout: float = DOWNLOAD_TIMEOUT
 ) -> Path:
-    """Download ``url`` to ``dest`` (default: the cache file) atomically, within ``timeout``
-    seconds overall. Raises ``OSError`` with the reason when it cannot."""
+    """Download ``url`` (None: the GISCO 1:20 million file) to ``dest`` (default: the cache
+    file) atomically, within ``timeout`` seconds overall. Raises ``OSError`` with the reason
+    when it cannot."""
+    url = url or GISCO_URL
     dest = Path(dest) if dest is not None else default_cache_file()
     result: dict[str, object] = {}
 
@@ -134,29 +190,26 @@ def download(
         parse_geojson(json.loads(data), url)  # never cache something that is not GeoJSON
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise OSError(f"{url} did not return GeoJSON: {exc}") from exc
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".geojson")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return write_atomic(dest, data)
 
 
 def load_geometry(
     path: str | Path | None = None,
     *,
+    codes=None,
+    fetch: bool = False,
     allow_download: bool | None = None,
     timeout: float = DOWNLOAD_TIMEOUT,
 ) -> tuple[Geometry | None, str]:
-    """(geometry or None, a sentence saying where it came from or why there is none).
+    """(geometry or None, a sentence saying where it came from, with its attribution, or why
+    there is none).
 
-    ``path`` (else ``$EOCIC_GEOJSON``) is used when given; otherwise the cache, then one
-    download attempt per process unless ``allow_download`` is false (default: true unless
-    ``$EOCIC_GEO_DOWNLOAD`` is ``0``).
+    ``path`` (else ``$EOCIC_GEOJSON``) is used when given. Otherwise the file ``toolkit data
+    geo`` installed, else the shipped NUTS 2016 boundaries; with ``codes`` (the data's region
+    codes) the shipped NUTS 2021 boundaries replace NUTS 2016 when they cover more of them.
+    Nothing is downloaded unless ``fetch`` asks for the finer GISCO file (once per process,
+    and never when ``allow_download`` is false; default: true unless ``$EOCIC_GEO_DOWNLOAD``
+    is ``0``); a failed download falls back to the shipped file and says why.
     """
     path = path or os.environ.get("EOCIC_GEOJSON") or None
     if path:
@@ -165,24 +218,65 @@ def load_geometry(
         except BadInputError as exc:
             return None, f"the boundary file cannot be used: {exc}"
         return geometry, f"boundaries from {Path(path).name}"
-    cache = default_cache_file()
-    if cache.exists():
-        try:
-            return read_geojson(cache), f"{ATTRIBUTION} (GISCO, cached)"
-        except BadInputError as exc:
-            return None, f"the cached boundary file is damaged ({exc}); delete it to retry"
     if allow_download is None:
         allow_download = os.environ.get("EOCIC_GEO_DOWNLOAD", "1") != "0"
+    notes: list[str] = []
+    cache = default_cache_file()
+    if fetch and not cache.exists():
+        notes += _fetch(allow_download, cache, timeout)
+    geometry, sentence = None, ""
+    if cache.exists():
+        try:
+            geometry = read_geojson(cache)
+            geometry.attribution = GISCO_ATTRIBUTION
+            sentence = f"{GISCO_ATTRIBUTION} ({cache.name}, cached)"
+        except BadInputError as exc:
+            notes.append(f"the cached boundary file is damaged ({exc}); delete it to retry")
+    if geometry is None:
+        try:
+            geometry = read_shipped("2016")
+        except BadInputError as exc:
+            return None, "; ".join([f"no boundary file ({exc})", *notes])
+        sentence = _shipped_sentence(geometry)
+    if codes is not None:
+        chosen = _best_version(geometry, codes)
+        if chosen is not geometry:
+            geometry = chosen
+            sentence = _shipped_sentence(geometry) + ", as the data's region codes are NUTS 2021"
+    return geometry, "; ".join([sentence, *notes])
+
+
+def _shipped_sentence(geometry: Geometry) -> str:
+    spec = SHIPPED[geometry.nuts_version]
+    return f"{spec.attribution} (NUTS {spec.nuts_version}, {spec.scale})"
+
+
+def _fetch(allow_download: bool, cache: Path, timeout: float) -> list[str]:
+    """Download the GISCO file into the cache; the reason as a note when it cannot be had."""
     if not allow_download:
-        return None, "no boundary file, and downloads are switched off"
-    if GISCO_URL in _FAILED:
-        return None, _FAILED[GISCO_URL]
+        return ["the finer GISCO boundaries were not downloaded: downloads are switched off"]
+    if GISCO_URL not in _FAILED:
+        try:
+            download(GISCO_URL, cache, timeout=timeout)
+            return []
+        except (OSError, BadInputError) as exc:
+            _FAILED[GISCO_URL] = f"the NUTS boundaries could not be downloaded ({exc})"
+    return [_FAILED[GISCO_URL]]
+
+
+def _best_version(geometry: Geometry, codes) -> Geometry:
+    """``geometry``, or the shipped NUTS 2021 boundaries when they cover strictly more of
+    ``codes``. Codes of the 2016 classification count as covered by it even where the 1:60
+    million file has no shape (outermost regions), so a NUTS 2016 panel keeps NUTS 2016."""
+    wanted = {str(c) for c in pd.Series(list(codes), dtype="object").dropna()}
+    known = set(geometry.shapes) | NUTS2016_NOT_IN_SHIPPED_FILE
+    if wanted <= known or geometry.nuts_version == "2021":
+        return geometry  # nothing to gain: the NUTS 2021 file is not even read
     try:
-        download(GISCO_URL, cache, timeout=timeout)
-        return read_geojson(cache), f"{ATTRIBUTION} (GISCO)"
-    except (OSError, BadInputError) as exc:
-        _FAILED[GISCO_URL] = f"the NUTS boundaries could not be downloaded ({exc})"
-        return None, _FAILED[GISCO_URL]
+        nuts2021 = read_shipped("2021")
+    except BadInputError:
+        return geometry
+    return nuts2021 if len(wanted & set(nuts2021.shapes)) > len(wanted & known) else geometry
 
 
 def _path(polygon: list[np.ndarray]) -> MplPath:

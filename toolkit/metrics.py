@@ -28,6 +28,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from toolkit.benchmark import DATA_SUM, Benchmark, benchmark_shares
 from toolkit.errors import MissingDataError
 from toolkit.parameters import RegionOfAnalysis, StarParameters
 
@@ -68,15 +69,42 @@ def aggregate_regions(panel: pd.DataFrame, unions: Iterable[RegionOfAnalysis]) -
     return result
 
 
+YEAR_COVERAGE = 0.9  # the default analysis year must hold this share of the panel's regions
+
+
 def analysis_year(panel: pd.DataFrame, params: StarParameters) -> int:
-    """The year metrics are computed for: the parameter, else the latest year of the panel."""
+    """The year metrics are computed for: the parameter, else the latest year that covers most
+    regions (at least ``YEAR_COVERAGE`` of the regions of the best-covered year), so that a
+    last year published for a few countries only does not become the default."""
+    return _analysis_year(panel, params)[0]
+
+
+def _analysis_year(panel: pd.DataFrame, params: StarParameters) -> tuple[int, str]:
+    """(year, a note saying which years were passed over and why, or "")."""
     years = panel["year"].unique()
-    if params.year is None:
-        return int(years.max())
-    if params.year not in set(years.tolist()):
-        first, last = int(years.min()), int(years.max())
-        raise MissingDataError(f"no data for year {params.year}: the panel covers {first}-{last}")
-    return int(params.year)
+    if params.year is not None:
+        if params.year not in set(years.tolist()):
+            first, last = int(years.min()), int(years.max())
+            raise MissingDataError(
+                f"no data for year {params.year}: the panel covers {first}-{last}"
+            )
+        return int(params.year), ""
+    present = panel[panel["employment"].notna()] if "employment" in panel else panel
+    coverage = present.groupby("year")["region"].nunique().sort_index()
+    if coverage.empty:
+        return int(years.max()), ""
+    good = coverage[coverage >= YEAR_COVERAGE * coverage.max()]
+    year = int(good.index.max())
+    later = coverage[coverage.index > year]
+    if later.empty:
+        return year, ""
+    skipped = ", ".join(
+        f"{int(y)} ({int(n)} of {int(coverage.max())} regions)" for y, n in later.items()
+    )
+    return year, (
+        f"analysis year {year}, the latest with data for most regions ({int(coverage[year])}); "
+        f"later years cover too few regions: {skipped}; choose one with --year"
+    )
 
 
 def growth_period(panel: pd.DataFrame, params: StarParameters, year: int) -> tuple[int, int]:
@@ -153,19 +181,35 @@ def _top_share_flag(
     return flag
 
 
+def base_flags(sectors: pd.DataFrame | None, labels) -> np.ndarray:
+    """Which sector codes form the base partition that regional totals and the LQ denominator
+    sum over: the sector table's ``base`` column, else every sector that is not an emerging
+    industry (emerging industries cut across the traded categories)."""
+    if sectors is None:
+        return np.ones(len(labels), dtype=bool)
+    if "base" in sectors.columns:
+        base = dict(zip(sectors["code"], sectors["base"].astype(bool), strict=True))
+    else:
+        base = dict(zip(sectors["code"], sectors["type"] != "emerging", strict=True))
+    return np.array([bool(base.get(code, True)) for code in labels], dtype=bool)
+
+
 def cluster_metrics(
     panel: pd.DataFrame,
     sectors: pd.DataFrame | None = None,
     params: StarParameters | None = None,
+    benchmark: Benchmark | None = None,
 ) -> pd.DataFrame:
     """Metrics and stars of every region x sector for the analysis year.
 
     ``panel`` is a validated cluster panel (region, sector, year, employment[, enterprises,
-    wages]); ``sectors`` gives each sector's type (traded / emerging / other); without it every
-    sector is a base sector. Returns one row per region and sector, sorted.
+    wages]) of regions only (see ``benchmark.split_panel``); ``sectors`` gives each sector's
+    type (traded / emerging / other) and base flag; without it every sector is a base sector.
+    ``benchmark``: the area LQ and shares are computed against (default: the sum of the
+    reference regions). Returns one row per region and sector, sorted.
     """
     params = params or StarParameters()
-    year = analysis_year(panel, params)
+    year, year_note = _analysis_year(panel, params)
     start, end = growth_period(panel, params, year)
     years = panel["year"].to_numpy()
     frame = panel[(years == year) | (years == start) | (years == end)]
@@ -191,11 +235,16 @@ def cluster_metrics(
     else:
         reference = np.isin(region_labels, list(params.reference_regions))[r]
     emp0 = np.nan_to_num(employment)
-    is_base = sector_type_of != "emerging"
+    is_base = base_flags(sectors, sector_labels)
     base = np.where(is_base[s], emp0, 0.0)
     region_total = np.bincount(r, weights=base, minlength=n_regions)[r]
-    ref_sector_total = np.bincount(s, weights=np.where(reference, emp0, 0.0), minlength=n_sectors)
-    ref_total = float(base[reference].sum())
+    if benchmark is None or benchmark.is_data_sum:
+        ref_sector_total = np.bincount(
+            s, weights=np.where(reference, emp0, 0.0), minlength=n_sectors
+        )
+        ref_total = float(base[reference].sum())
+    else:
+        ref_sector_total, ref_total = benchmark_shares(benchmark, sector_labels, is_base, year)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(region_total > 0, employment / region_total, np.nan)
         europe_share = ref_sector_total / ref_total if ref_total > 0 else np.full(n_sectors, np.nan)
@@ -209,7 +258,9 @@ def cluster_metrics(
             else np.full(len(r), np.nan)
         )
 
-    # Employment growth (CAGR) between the period's start and end.
+    # Employment growth (CAGR) between the period's start and end; one year of data: the
+    # dynamism star is not assessed (NA), which is not the same as no star.
+    dynamism_assessed = end > start
     growth = np.full(len(r), np.nan)
     if end > start:
         emp_all = frame["employment"].to_numpy(dtype="float64")
@@ -229,9 +280,9 @@ def cluster_metrics(
         "productivity_star": _top_share_flag(
             wage_per_employee, s, n_sectors, reference, params.productivity_top_share
         ),
-        "dynamism_star": _top_share_flag(
-            growth, s, n_sectors, reference, params.dynamism_top_share
-        ),
+        # Growth must be positive: rounded real figures tie many regions at 0.0 %.
+        "dynamism_star": _top_share_flag(growth, s, n_sectors, reference, params.dynamism_top_share)
+        * (np.nan_to_num(growth) > 0),
     }
     stars = {}
     for name, flag in flags.items():
@@ -242,6 +293,8 @@ def cluster_metrics(
             stars[name] = pd.array(np.where(not_assessed, np.nan, star), dtype="Float64").astype(
                 "Int8"
             )
+        elif name == "dynamism_star" and not dynamism_assessed:
+            stars[name] = pd.array(np.full(len(star), np.nan), dtype="Float64").astype("Int8")
         else:
             stars[name] = pd.array(star.astype("int8"), dtype="Int8")
 
@@ -282,6 +335,7 @@ def cluster_metrics(
     result["stars"] = result[list(STAR_COLUMNS)].fillna(0).astype("int8").sum(axis=1).astype("int8")
     result["productivity_note"] = np.where(np.isnan(wage_per_employee), NO_WAGES_NOTE, "")
     result["in_reference"] = reference
+    result["base"] = is_base[s]
     order = np.lexsort((s, r))  # codes were sorted, so this is region, sector order
     result = result.iloc[order].reset_index(drop=True)
     result.attrs = {
@@ -290,6 +344,9 @@ def cluster_metrics(
         "period": (start, end),
         "thresholds": params.describe(),
         "wages_available": has_wages,
+        "dynamism_assessed": dynamism_assessed,
+        "benchmark": (benchmark or DATA_SUM).name,
+        "year_note": year_note,
     }
     return result
 

@@ -42,6 +42,11 @@ def _parameter_file(name: str, path: str | Path | None) -> Path:
 # --- cluster stars --------------------------------------------------------------------------
 
 
+# The floor of parameters/stars.yaml when it names none: the European Cluster Observatory
+# likewise left clusters of fewer than 1,000 employees out of its star ratings.
+DEFAULT_MIN_EMPLOYMENT = 1000
+
+
 @dataclass(frozen=True)
 class StarParameters:
     """Thresholds of the four cluster stars; see ``parameters/stars.yaml`` for their meaning."""
@@ -68,6 +73,9 @@ class StarParameters:
             "reference set": "all regions in the data"
             if self.reference_regions is None
             else f"{len(self.reference_regions)} regions",
+            "floor": f"no star below {self.min_employment:,.0f} persons employed"
+            if self.min_employment
+            else "no employment floor",
         }
 
 
@@ -144,7 +152,9 @@ def load_star_parameters(path: str | Path | None = None, **overrides: Any) -> St
         dynamism_top_share=_number(
             raw, "dynamism_top_share", name, problems, lo=0, hi=1, default=0.10
         ),
-        min_employment=_number(raw, "min_employment", name, problems, lo=0, hi=1e12, default=0),
+        min_employment=_number(
+            raw, "min_employment", name, problems, lo=0, hi=1e12, default=DEFAULT_MIN_EMPLOYMENT
+        ),
         reference_regions=reference,
         source=name,
     )
@@ -175,6 +185,7 @@ class Indicator:
     typical: tuple[float, float]
     definition: str
     weight: str | None = None  # denominator for unions: population, total_employment or gdp
+    demo: bool = True  # generated in the synthetic demo data (false: real-data indicators)
 
     @property
     def higher_is_better(self) -> bool:
@@ -237,6 +248,7 @@ def load_indicators(path: str | Path | None = None) -> IndicatorCatalogue:
             typical=(float(typical[0]), float(typical[1])),
             definition=spec.get("definition", ""),
             weight=spec.get("weight"),
+            demo=bool(spec.get("demo", True)),
         )
     if problems:
         raise BadInputError(problems)

@@ -6,7 +6,6 @@ same columns (regions: code, name[, level, parent, country]; sectors: code, name
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,26 +13,12 @@ import pandas as pd
 
 from toolkit import paths
 from toolkit.errors import BadInputError, Problem, UnknownRegionError
+from toolkit.nace import NACE_A10, NACE_DIVISION, check_partition, is_nace, normalise_code, overlaps  # noqa: F401
 from toolkit.parameters import RegionOfAnalysis, load_regions_of_analysis
+from toolkit.readers import read_table
 
 SECTOR_TYPES = ("traded", "emerging", "other")
-NACE_DIVISION = re.compile(r"^[A-U]\d{2}$")
-# The NACE Rev. 2 aggregates of the regional accounts (nama_10r_3empers: A*10 and coarser).
-NACE_A10 = {
-    "A": "Agriculture, forestry and fishing",
-    "B-E": "Industry (except construction)",
-    "C": "Manufacturing",
-    "F": "Construction",
-    "G-I": "Wholesale and retail trade, transport, accommodation and food service activities",
-    "G-J": "Wholesale and retail trade, transport, accommodation, food, information and "
-    "communication",
-    "J": "Information and communication",
-    "K": "Financial and insurance activities",
-    "L": "Real estate activities",
-    "M_N": "Professional, scientific, technical, administrative and support service activities",
-    "O-Q": "Public administration, defence, education, human health and social work activities",
-    "R-U": "Arts, entertainment and recreation; other service activities; households",
-}
+# NACE Rev. 2 codes and their structure live in toolkit.nace.
 
 
 def default_regions_file() -> Path:
@@ -45,8 +30,6 @@ def default_sectors_file() -> Path:
 
 
 def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    from toolkit.data import read_table  # the one reader for CSV, Excel and Parquet
-
     frame = read_table(path, dtype=str)
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -114,7 +97,31 @@ def _load_sectors_cached(path: str) -> pd.DataFrame:
         )
     if "description" not in frame.columns:
         frame["description"] = ""
-    return frame[["code", "name", "type", "description"]].reset_index(drop=True)
+    columns = ["code", "name", "type", "description"]
+    if "base" in frame.columns:
+        frame["base"] = _booleans(frame["base"], path)
+        columns.append("base")
+    return frame[columns].reset_index(drop=True)
+
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+
+
+def _booleans(column: pd.Series, file: str) -> pd.Series:
+    """A yes/no column of a sector file (true/false, yes/no, 1/0; empty = true)."""
+    text = column.fillna("true").astype(str).str.strip().str.lower().replace("", "true")
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        raise BadInputError(
+            [
+                Problem(
+                    file, f"expected true or false, got {column[i]!r}", row=i + 2, column="base"
+                )
+                for i in column.index[bad.to_numpy()][:50]
+            ]
+        )
+    return text.isin(_TRUE)
 
 
 def load_sectors(path: str | Path | None = None) -> pd.DataFrame:
@@ -154,15 +161,24 @@ def sectors_for(codes, path: str | Path | None = None) -> pd.DataFrame:
     the cluster categories (51 traded, 10 emerging), then the NACE Rev. 2 divisions and
     aggregates (as ``toolkit data eurostat`` writes them). Codes in neither are kept, named by
     their code and typed 'other', with a note saying so: the metrics never depend on names.
+
+    The ``base`` column says which codes form the base partition that regional totals and LQ
+    denominators add up: the sector file's own ``base`` column when it has one (checked: two
+    overlapping NACE codes both marked base are refused), else every sector but the emerging
+    industries, with overlapping NACE aggregates (C inside B-E, G-J = G-I + J, TOTAL) left
+    out by ``nace.base_partition``, which the note then names.
     ``attrs``: ``sector_set`` (what the report calls the set), ``note`` (empty or the caveat).
     """
     codes = {str(c) for c in codes}
+    notes = []
     if path is not None:
-        table, label, note = load_sectors(path), f"sectors of {Path(path).name}", ""
+        table, label = load_sectors(path), f"sectors of {Path(path).name}"
     elif codes <= set((clusters := load_sectors())["code"]):
-        table, label, note = clusters, "cluster categories", ""
-    elif codes <= set(pd.read_csv(default_nace_file(), dtype=str)["code"]) | set(NACE_A10):
-        table, label, note = nace_sectors(codes), "NACE Rev. 2 divisions", ""
+        table, label = clusters, "cluster categories"
+    elif all(is_nace(c) for c in codes):
+        table, label = nace_sectors(codes), "NACE Rev. 2 divisions"
+        if not all(NACE_DIVISION.match(c) for c in codes):
+            label = "NACE Rev. 2 sectors"
     else:
         unknown = sorted(codes - set(clusters["code"]))
         table = pd.concat(
@@ -175,12 +191,37 @@ def sectors_for(codes, path: str | Path | None = None) -> pd.DataFrame:
             ignore_index=True,
         )
         label = "sectors of the panel"
-        note = (
+        notes.append(
             f"{len(unknown)} sector codes (e.g. {', '.join(unknown[:3])}) are neither cluster "
             "categories nor NACE Rev. 2 codes: they are shown by code; give a sector file "
             "(code, name[, type]) to name them"
         )
-    table.attrs.update(sector_set=label, note=note)
+    present = [c for c in table["code"] if c in codes]
+    if "base" in table.columns:
+        base = set(table.loc[table["base"], "code"])
+        check_partition(present, base & set(present), str(path))
+    else:
+        candidates = [
+            c for c, t in zip(table["code"], table["type"], strict=True) if t != "emerging"
+        ]
+        nace = [c for c in candidates if is_nace(c)]
+        if path is not None and overlaps(nace):
+            pairs = ", ".join(f"{a} and {b}" for a, b in overlaps(nace)[:8])
+            raise BadInputError(
+                Problem(
+                    str(path),
+                    f"overlapping NACE sectors ({pairs}) would be counted twice in the regional "
+                    "totals: add a 'base' column (true/false) that marks the codes that do not "
+                    "overlap, or leave out the sector file to let the toolkit choose",
+                    column="base",
+                )
+            )
+        partition = check_partition(nace, None, "sectors") if nace else None
+        base = set(candidates) - set(partition.dropped if partition else ())
+        table["base"] = table["code"].isin(base)
+        if partition is not None and partition.dropped:
+            notes.append(partition.note)
+    table.attrs.update(sector_set=label, note="; ".join(notes))
     return table
 
 

@@ -1,82 +1,39 @@
 """A region's assessment, assembled for the report notebook, and its prose in Markdown.
 
-``prepare`` computes everything that is the same for all regions once (metrics, scoreboard,
-dimension scores, parameters); ``assess`` then picks one region out of it in milliseconds.
-The batch pickles the prepared bundle once and every notebook loads it, so no report redoes
-the metrics. The ``*_markdown`` functions turn an assessment into readable sections.
+``assess`` picks one region out of the data prepared once for all reports
+(``toolkit.prepared``) in milliseconds; the ``*_markdown`` functions turn the assessment into
+readable sections, and the tables come from ``toolkit.tables``, which the apps use too.
 """
 
 from __future__ import annotations
 
-import html
-import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from toolkit import tables
 from toolkit.assessment import (
     Advice,
-    AssessmentParameters,
     Challenge,
     Strength,
+    cluster_rules_apply,
     compare_findings,
     detect_challenges,
     find_strengths,
-    load_assessment_parameters,
     recommend,
 )
 from toolkit.errors import MissingDataError
+from toolkit.kernels import INDEX_MIME
 from toolkit.parameters import RegionOfAnalysis
-from toolkit.scoreboard import compare_with_peers, dimension_scores, scoreboard, workspace_peers
+from toolkit.prepared import Prepared, load_prepared, prepare, save_prepared  # noqa: F401
+from toolkit.presentation import escape as _e
+from toolkit.presentation import format_number
+from toolkit.presentation import synthetic_banner as _banner
+from toolkit.scoreboard import compare_with_peers, workspace_peers
+from toolkit.sources import DataSources
 from toolkit.workspace import Workspace
-
-
-@dataclass
-class Prepared:
-    """Everything the reports of one batch share, computed once."""
-
-    workspace: Workspace
-    scoreboard: pd.DataFrame
-    dimensions: pd.DataFrame
-    params: AssessmentParameters
-
-
-def prepare(ws: Workspace, params: AssessmentParameters | None = None) -> Prepared:
-    """Compute metrics (regions as given and regions of analysis), scoreboard and dimensions."""
-    params = params or load_assessment_parameters(indicators=ws.indicators)
-    ws.metrics  # noqa: B018 - computed now so that the pickle carries it
-    ws.analysis_metrics  # noqa: B018
-    context = ws.analysis_context
-    sb = scoreboard(context, ws.indicators, ws.year, union_ids=[u.id for u in ws.unions])
-    return Prepared(ws, sb, dimension_scores(sb, ws.indicators.dimensions), params)
-
-
-def save_prepared(prepared: Prepared, path: str | Path) -> Path:
-    """Pickle the bundle atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
-    return path
-
-
-_CACHE: dict[tuple[str, float], Prepared] = {}
-
-
-def load_prepared(path: str | Path) -> Prepared:
-    """Load a bundle written by ``save_prepared``; a warm kernel loads each file once."""
-    path = Path(path)
-    key = (str(path.resolve()), path.stat().st_mtime)
-    if key not in _CACHE:
-        _CACHE.clear()
-        with path.open("rb") as handle:
-            _CACHE[key] = pickle.load(handle)  # our own file, written by save_prepared
-    return _CACHE[key]
 
 
 @dataclass
@@ -102,6 +59,13 @@ class RegionAssessment:
     wages_available: bool
     reference_note: str
     member_size_stars: int | None = None  # union only: sectors where a member alone has one
+    area: str = "EU"  # whose distribution the region is compared with
+    currency: str = "EUR"
+    benchmark: str = "the sum of the regions in the data"
+    notes: list = field(default_factory=list)  # what the data loading set aside, year choice
+    star_min: int = 2  # stars that make a "star cluster"
+    dynamism_assessed: bool = True
+    cluster_rules: bool = True  # the cluster rules apply to this sector set
     names: dict = field(repr=False, default_factory=dict)
     sector_names: dict = field(repr=False, default_factory=dict)
     dimension_labels: dict = field(repr=False, default_factory=dict)
@@ -120,6 +84,7 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
     n_peers = prepared.params.peers if peers is None else peers
     peer_ids = workspace_peers(ws, region.id, n=n_peers)
     period = tuple(table.attrs.get("period", (ws.year, ws.year)))
+    area = area_label(ws)
     challenges = detect_challenges(
         region.id,
         prepared.scoreboard,
@@ -129,13 +94,19 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
         prepared.params,
         ws.indicators,
         period,
+        area=area,
+        currency=ws.currency,
     )
-    countries = sorted({str(c)[:2] for c in table["region"].unique() if not ws.is_union(c)})
+    countries = sorted({ws.country_of(c) for c in table["region"].unique() if not ws.is_union(c)})
+    n_countries = f"{len(countries)} {'country' if len(countries) == 1 else 'countries'}"
     reference_note = (
-        f"all {table['region'].nunique()} regions of the data ({len(countries)} countries)"
+        f"all {table['region'].nunique()} regions of the data ({n_countries})"
         if ws.params.reference_regions is None
         else f"{len(ws.params.reference_regions)} regions listed in the star parameters"
     )
+    notes = list(ws.provenance.get("notes") or [])
+    if table.attrs.get("year_note"):
+        notes.append(table.attrs["year_note"])
     member_size_stars = None
     if ws.is_union(region.id) and len(region.members) > 1:
         own = ws.metrics[ws.metrics["region"].isin(region.members)]
@@ -172,25 +143,27 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
         sector_names=ws.sector_names,
         dimension_labels=ws.indicators.dimensions,
         steps=prepared.params.steps,
+        area=area,
+        currency=ws.currency,
+        benchmark=ws.benchmark.name,
+        notes=notes,
+        star_min=int(prepared.params.strengths["star_cluster_min_stars"]),
+        dynamism_assessed=bool(table.attrs.get("dynamism_assessed", True)),
+        cluster_rules=cluster_rules_apply(clusters),
     )
+
+
+def area_label(ws: Workspace) -> str:
+    """What the comparison distribution is called: "EU" for NUTS regions, "all regions"
+    for a user's regions table (US states, national districts ...)."""
+    return "EU" if ws.provenance.get("regions") == "NUTS 2016" else "all regions"
 
 
 # --- prose ------------------------------------------------------------------------------------
 
 
-def _e(text: object) -> str:
-    """Escape text that comes from data files, so a name never becomes markup."""
-    return html.escape(str(text), quote=False)
-
-
 def synthetic_banner(a: RegionAssessment) -> str:
-    if not a.provenance.get("synthetic"):
-        return ""
-    return (
-        "<div style='border:2px solid #b00;background:#fee;padding:8px;font-weight:bold'>"
-        "SYNTHETIC DEMO DATA — every figure in this report is generated for demonstration "
-        "and describes no real region.</div>"
-    )
+    return _banner("report") if a.provenance.get("synthetic") else ""
 
 
 def title_markdown(a: RegionAssessment) -> str:
@@ -220,6 +193,11 @@ def profile_markdown(a: RegionAssessment) -> str:
     employment = base["employment"].sum()
     noun, unit = _base_words(a)
     thresholds = "; ".join(f"{k}: {_e(v)}" for k, v in a.thresholds.items())
+    growth = (
+        f"growth measured {a.period[0]}–{a.period[1]} (CAGR)"
+        if a.dynamism_assessed
+        else "growth not assessed (one year of data)"
+    )
     source = _e(a.provenance.get("source", ""))
     regions = a.provenance.get("regions", "NUTS 2016")
     codes = "NUTS 2016 codes" if regions == "NUTS 2016" else f"codes of {_e(regions)}"
@@ -240,6 +218,18 @@ def profile_markdown(a: RegionAssessment) -> str:
         )
     if a.provenance.get("sector_note"):
         notes += f"\n- **Sectors:** {_e(a.provenance['sector_note'])}."
+    if not a.dynamism_assessed:
+        notes += (
+            "\n- **One year of data:** employment growth cannot be measured, so the dynamism "
+            "star was not assessed."
+        )
+    if not a.cluster_rules:
+        notes += (
+            f"\n- **Sector set {sector_set}:** the cluster-management and cluster-productivity "
+            "rules read the traded cluster categories, so they were not assessed here."
+        )
+    for note in a.notes:
+        notes += f"\n- **Data note:** {_e(note)}."
     return f"""## 1. Region profile and data provenance
 
 - **Region of analysis:** {_e(a.region.name)} — {codes} {members}.
@@ -247,8 +237,9 @@ def profile_markdown(a: RegionAssessment) -> str:
   {_count(int((base["employment"] > 0).sum()), unit)} (sector set: {sector_set}).
 - **Data:** {source} (panel `{_e(Path(str(a.provenance.get("panel", ""))).name)}`,
   context `{_e(Path(str(a.provenance.get("context") or "—")).name)}`).
-- **Analysis year:** {a.year}; growth measured {a.period[0]}–{a.period[1]} (CAGR).
-- **Reference set:** {_e(a.reference_note)}.
+- **Analysis year:** {a.year}; {growth}.
+- **Benchmark area (LQ and shares):** {_e(a.benchmark)}.
+- **Reference set (stars):** {_e(a.reference_note)}.
 - **Star thresholds:** {thresholds}.{notes}
 """
 
@@ -290,7 +281,8 @@ def strengths_markdown(a: RegionAssessment) -> str:
         "specialisation": "Leading specialisations",
         "growing": "Growing sectors",
         "emerging": "Emerging industries with a specialisation",
-        "dimension": "Framework conditions above the European median",
+        "dimension": "Framework conditions above the "
+        + ("European median" if a.area == "EU" else "median of the regions"),
     }
     lines = ["## 3. Strengths", ""]
     for kind, title in titles.items():
@@ -361,87 +353,78 @@ def scoreboard_markdown(a: RegionAssessment) -> str:
             "were skipped."
         )
     weakest, strongest = own.iloc[0], own.iloc[-1]
+    dist = "European regions" if a.area == "EU" else a.area
+    median = "EU median" if a.area == "EU" else "median"
     peers = ", ".join(_e(a.names.get(p, p)) for p in a.peers) or "none found"
     better = a.peer_comparison[a.peer_comparison["vs_peers"] == "above"]
     return f"""### Regional Ecosystem Scoreboard
 
-Scores run from 0 to 100 against the European distribution (50 = EU median; direction
-applied, so higher is always better). Strongest dimension: **{_e(strongest.dimension_name)}**
-({strongest.score:.0f}); weakest: **{_e(weakest.dimension_name)}** ({weakest.score:.0f}).
+Scores run from 0 to 100 against the distribution of {_e(dist)} (50 = {_e(median)};
+direction applied, so higher is always better). Strongest dimension:
+**{_e(strongest.dimension_name)}** ({strongest.score:.0f}); weakest:
+**{_e(weakest.dimension_name)}** ({weakest.score:.0f}).
 Peer regions (most similar sector structure and GDP per capita): {peers}. The region does
 better than its peers' median on {len(better)} of {len(a.peer_comparison)} indicators.
 """
 
 
 def indicator_table(a: RegionAssessment) -> pd.DataFrame:
-    """The region's indicators against the EU and peer medians, formatted for display."""
-    t = a.peer_comparison.copy()
-    t["dimension"] = t["dimension"].map(lambda d: a.dimension_labels.get(d, d))
-    t = t[["dimension", "name", "unit", "value", "eu_median", "peer_median", "score"]]
-    t.columns = ["Dimension", "Indicator", "Unit", "Region", "EU median", "Peer median", "Score"]
-    return t.round({"Region": 2, "EU median": 2, "Peer median": 2, "Score": 0})
+    """The region's indicators against the benchmark and peer medians (``tables``)."""
+    return tables.indicator_table(a.peer_comparison, a.dimension_labels, _median_name(a))
+
+
+def _median_name(a: RegionAssessment) -> str:
+    return "EU" if a.area == "EU" else "All regions'"
+
+
+def leading(a: RegionAssessment, top: int | None = None) -> pd.DataFrame:
+    """The region's leading clusters, the same list the chart, the table, the index and the
+    apps show (``tables.leading_clusters``)."""
+    return tables.leading_clusters(a.clusters, top)
 
 
 def cluster_table(a: RegionAssessment, top: int = 12) -> pd.DataFrame:
     """The region's leading clusters (most stars, then LQ) with their figures."""
-    t = a.clusters.sort_values(["stars", "lq"], ascending=False).head(top)
-    out = pd.DataFrame(
-        {
-            "Cluster": [a.sector_names.get(s, s) for s in t["sector"]],
-            "Type": t["sector_type"].to_numpy(),
-            "Stars": t["stars"].to_numpy(),
-            "Employment": t["employment"].round(0).to_numpy(),
-            "LQ": t["lq"].round(2).to_numpy(),
-            "Wage/employee (EUR)": t["wage_per_employee"].round(0).to_numpy(),
-            "Growth p.a.": (100 * t["growth"]).round(1).to_numpy(),
-        }
-    )
-    return out.reset_index(drop=True)
+    return tables.cluster_table(leading(a, top), a.sector_names, a.currency).reset_index(drop=True)
 
 
 def cluster_table_view(a: RegionAssessment, top: int = 12):
-    """``cluster_table`` as a styled table for the report: persons and EUR without decimals,
-    LQ with two, growth in % a year with a sign; missing values read "n/a"."""
+    """``cluster_table`` as a styled table for the report: persons and money without
+    decimals, LQ with two, growth in % a year with a sign; missing values read "n/a"."""
     return (
         cluster_table(a, top)
-        .rename(columns={"Growth p.a.": "Growth (% a year)"})
         .style.hide(axis="index")
         .format(
             {
-                "Employment": "{:,.0f}",
+                "Employment (persons)": "{:,.0f}",
                 "LQ": "{:.2f}",
-                "Wage/employee (EUR)": "{:,.0f}",
+                f"Wage per employee ({a.currency})": "{:,.0f}",
                 "Growth (% a year)": "{:+.1f}",
             },
             na_rep="n/a",
         )
-        .set_properties(subset=["Cluster", "Type"], **{"text-align": "left"})
+        .set_properties(subset=["Sector", "Code", "Type"], **{"text-align": "left"})
     )
 
 
 def indicator_table_view(a: RegionAssessment):
-    """``indicator_table`` as a styled table: the region against the EU and its peers (an
-    empty HTML fragment when the region has no indicator, so the report shows no bare
+    """``indicator_table`` as a styled table: the region against the benchmark and its peers
+    (an empty HTML fragment when the region has no indicator, so the report shows no bare
     header)."""
     if a.peer_comparison.empty:
         from IPython.display import HTML
 
         return HTML("")
-    numbers = {column: _number for column in ("Region", "EU median", "Peer median")} | {
-        "Score": "{:.0f}"
-    }
+    table = indicator_table(a).drop(columns=["Data year"], errors="ignore")
+    numbers = {
+        column: format_number for column in ("Region", f"{_median_name(a)} median", "Peer median")
+    } | {"Score (0-100)": "{:.0f}"}
     return (
-        indicator_table(a)
-        .sort_values(["Dimension", "Indicator"])
+        table.sort_values(["Dimension", "Indicator"])
         .style.hide(axis="index")
         .format(numbers, na_rep="n/a")
         .set_properties(subset=["Dimension", "Indicator", "Unit"], **{"text-align": "left"})
     )
-
-
-def _number(value: float) -> str:
-    """Thousands separators for large values, two decimals for small ones."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
 def summary_record(a: RegionAssessment) -> dict:
@@ -451,18 +434,13 @@ def summary_record(a: RegionAssessment) -> dict:
         "region_id": a.region.id,
         "region": a.region.name,
         "starred": int((traded["stars"] > 0).sum()),
-        "star_clusters": int((traded["stars"] >= 2).sum()),
-        "top_clusters": ", ".join(
-            a.sector_names.get(s, s)
-            for s in traded.sort_values(["stars", "lq"], ascending=False)["sector"].head(3)
-        ),
+        "star_clusters": tables.star_cluster_count(a.clusters, a.star_min),
+        "star_min": a.star_min,
+        "top_clusters": ", ".join(a.sector_names.get(s, s) for s in leading(a, 3)["sector"]),
         "top_challenges": "; ".join(c.name for c in a.challenges[:3]),
         "challenges": [c.id for c in a.challenges],
         "synthetic": bool(a.provenance.get("synthetic")),
     }
-
-
-INDEX_MIME = "application/vnd.eocic.index-entry+json"
 
 
 def index_entry(a: RegionAssessment) -> dict:
@@ -478,57 +456,25 @@ def fmt_growth(value: float) -> str:
 # --- notebook entry points ----------------------------------------------------------------------
 
 
-def prepared_bundle(
-    prepared: str | Path | None = None,
-    *,
-    panel_path=None,
-    context_path=None,
-    sectors_path=None,
-    regions_path=None,
-    regions_of_analysis=None,
-    stars_path=None,
-    year=None,
+def prepared_for(
+    sources: DataSources | dict | None = None, prepared_file: str | Path | None = None
 ) -> Prepared:
-    """The batch's prepared bundle when given, else load and prepare the data now."""
-    if prepared:
-        return load_prepared(prepared)
-    ws = Workspace.load(
-        panel_path,
-        context_path,
-        sectors_path=sectors_path,
-        regions_path=regions_path,
-        regions_of_analysis_path=regions_of_analysis,
-        stars_path=stars_path,
-        year=year,
-    )
-    return prepare(ws)
+    """The prepared data: from the file the batch wrote when given, else loaded and
+    prepared now from the sources (default: the synthetic demo data)."""
+    if prepared_file:
+        return load_prepared(prepared_file)
+    return prepare(Workspace.load(DataSources.from_parameters(sources)))
 
 
 def assessment_for(
     region: str,
     *,
-    prepared=None,
-    panel_path=None,
-    context_path=None,
-    sectors_path=None,
-    regions_path=None,
-    regions_of_analysis=None,
-    stars_path=None,
-    year=None,
+    sources: DataSources | dict | None = None,
+    prepared_file: str | Path | None = None,
     peers: int | None = None,
 ) -> RegionAssessment:
-    """What the report notebook calls: one region's assessment from files or a bundle."""
-    bundle = prepared_bundle(
-        prepared,
-        panel_path=panel_path,
-        context_path=context_path,
-        sectors_path=sectors_path,
-        regions_path=regions_path,
-        regions_of_analysis=regions_of_analysis,
-        stars_path=stars_path,
-        year=year,
-    )
-    return assess(bundle, region, peers)
+    """What the report notebook calls: one region's assessment."""
+    return assess(prepared_for(sources, prepared_file), region, peers)
 
 
 @dataclass
@@ -546,10 +492,8 @@ class JointChallenges:
 
 def joint_challenges(
     *,
-    prepared=None,
-    panel_path=None,
-    context_path=None,
-    regions_of_analysis=None,
+    sources: DataSources | dict | None = None,
+    prepared_file: str | Path | None = None,
     csv_path: str | Path | None = None,
 ) -> JointChallenges:
     """Challenge x region matrix for the regions of analysis, consultants against indicators.
@@ -560,18 +504,13 @@ def joint_challenges(
     from toolkit.assessment import joint_matrix
     from toolkit.data import write_csv_atomic
 
-    bundle = prepared_bundle(
-        prepared,
-        panel_path=panel_path,
-        context_path=context_path,
-        regions_of_analysis=regions_of_analysis,
-    )
-    ws, params = bundle.workspace, bundle.params
+    prepared = prepared_for(sources, prepared_file)
+    ws, params = prepared.workspace, prepared.params
     region_ids = [u.id for u in ws.unions]
     detected, without_data = {}, []
     for rid in region_ids:
         try:
-            detected[rid] = assess(bundle, rid).challenges
+            detected[rid] = assess(prepared, rid).challenges
         except MissingDataError:
             without_data.append(rid)  # no cluster data: nothing detected, said below
     matrix = joint_matrix(detected, params, region_ids)
@@ -642,13 +581,7 @@ def joint_challenges(
         ]
         lines.append("")
     synthetic = bool(ws.provenance.get("synthetic"))
-    banner = (
-        "<div style='border:2px solid #b00;background:#fee;padding:8px;font-weight:bold'>"
-        "SYNTHETIC DEMO DATA — the indicator-based detection below runs on generated "
-        "figures; the consultants' findings are those of the Summary Report.</div>"
-        if synthetic
-        else ""
-    )
+    banner = _banner("joint") if synthetic else ""
     return JointChallenges(
         matrix=matrix,
         banner=banner,

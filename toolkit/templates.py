@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit import paths
-from toolkit.data import write_csv_atomic
+from toolkit.files import atomic_path, write_csv_atomic
 from toolkit.parameters import load_indicators
 
 # column, required, unit, description
@@ -101,8 +101,7 @@ def write_templates(out_dir: str | Path | None = None) -> list[Path]:
         write_csv_atomic(empty, csv_path)
         xlsx_path = out / f"{kind}_template.xlsx"
         notes = pd.DataFrame(doc, columns=["column", "required", "unit", "description"])
-        tmp = xlsx_path.with_name(f".{xlsx_path.name}.tmp.xlsx")
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        with atomic_path(xlsx_path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             notes.to_excel(writer, sheet_name="notes", index=False)
             general = pd.DataFrame({"notes": GENERAL_NOTES})
             general.to_excel(writer, sheet_name="notes", index=False, startrow=len(notes) + 2)
@@ -113,25 +112,11 @@ def write_templates(out_dir: str | Path | None = None) -> list[Path]:
                     sheet.column_dimensions[column_cells[0].column_letter].width = min(
                         max(10, width + 2), 80
                     )
-        tmp.replace(xlsx_path)
         written += [csv_path, xlsx_path]
     return written
 
 
-def _cmd_template(args: argparse.Namespace) -> int:
+def cmd_template(args: argparse.Namespace) -> int:
     for path in write_templates(args.out):
         print(f"wrote {path}")
     return 0
-
-
-def register_cli(commands, data_commands) -> None:
-    """Add ``toolkit data template``."""
-    parser = data_commands.add_parser(
-        "template",
-        help="write empty documented templates (CSV and Excel) for your own data",
-        description="Write empty templates for the cluster panel, the region context, a regions "
-        "file and a sectors file, as CSV (header only) and Excel (sheet 'notes' explains each "
-        "column, sheet 'data' is to fill in). Filled in, they pass 'toolkit validate'.",
-    )
-    parser.add_argument("--out", help="output folder (default data/templates)")
-    parser.set_defaults(handler=_cmd_template)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.data import load_context, load_panel
+from toolkit.benchmark import DATA_SUM, Benchmark, split_panel
+from toolkit.data import check_regions_of_analysis, load_context, load_panel
 from toolkit.demo import SYNTHETIC_NOTICE, ensure_demo
 from toolkit.metrics import aggregate_context, aggregate_regions, cluster_metrics
 from toolkit.parameters import (
@@ -26,68 +27,119 @@ from toolkit.parameters import (
     load_star_parameters,
 )
 from toolkit.reference import load_regions, load_sectors, region_names, resolve_region, sectors_for
+from toolkit.sources import DataSources
 
 
 @dataclass
 class Workspace:
-    panel: pd.DataFrame  # validated cluster panel (NUTS codes as given)
+    panel: pd.DataFrame  # validated cluster panel: the regions to analyse (one NUTS level)
     context: pd.DataFrame  # validated region context
     regions: pd.DataFrame  # region table: code, name, level, parent, country
-    sectors: pd.DataFrame  # sector table: code, name, type, description
+    sectors: pd.DataFrame  # sector table: code, name, type, description, base
     unions: list[RegionOfAnalysis]  # regions of analysis (default: the pilot regions)
     params: StarParameters
     indicators: IndicatorCatalogue
     provenance: dict = field(default_factory=dict)
+    benchmark: Benchmark = DATA_SUM
+    sources: DataSources = field(default_factory=DataSources)
 
     @classmethod
-    def load(
-        cls,
-        panel_path: str | Path | None = None,
-        context_path: str | Path | None = None,
-        *,
-        regions_path: str | Path | None = None,
-        sectors_path: str | Path | None = None,
-        regions_of_analysis_path: str | Path | None = None,
-        stars_path: str | Path | None = None,
-        year: int | None = None,
-    ) -> Workspace:
-        """Load and validate everything; without paths, the demo data (generated if missing)."""
+    def load(cls, sources: DataSources | None = None) -> Workspace:
+        """Load and validate everything the sources name; without a panel, the demo data
+        (generated if missing). Extra-regio rows, benchmark rows and other NUTS levels are
+        set aside (``provenance['notes']`` says what), the sector table marks its base
+        partition, and the regions of analysis are checked against the regions."""
+        sources = sources or DataSources()
+        panel_path, context_path = sources.panel, sources.context
         if panel_path is None:
             panel_path, default_context = ensure_demo()
             context_path = context_path or default_context
-        regions = load_regions(regions_path)
-        panel = load_panel(panel_path, sectors=load_sectors(sectors_path) if sectors_path else None)
-        sectors = sectors_for(panel["sector"].unique(), sectors_path)
+        regions = load_regions(sources.region_table)
+        user_sectors = load_sectors(sources.sectors) if sources.sectors else None
+        full = load_panel(
+            panel_path, sectors=user_sectors, regions=regions if sources.region_table else None
+        )
+        names = dict(zip(regions["code"], regions["name"], strict=True))
+        split = split_panel(
+            full,
+            benchmark=sources.benchmark,
+            nuts_level=sources.nuts_level,
+            regions=regions if sources.region_table else None,
+            region_names=names,
+        )
+        panel = split.regions
+        sectors = sectors_for(full["sector"].unique(), sources.sectors)
         context = (
-            load_context(context_path)
+            load_context(context_path, regions=regions if sources.region_table else None)
             if context_path is not None
             else pd.DataFrame(columns=["region", "year"])
         )
-        unions = load_regions_of_analysis(regions_of_analysis_path)
-        params = load_star_parameters(stars_path, year=year)
+        unions = load_regions_of_analysis(sources.regions_of_analysis)
+        if sources.regions_of_analysis:  # a mistyped member fails here, before any kernel
+            check_regions_of_analysis(
+                unions,
+                regions,
+                sources.regions_of_analysis,
+                extra_codes=set(panel["region"].unique()),
+            )
+        params = load_star_parameters(sources.stars, year=sources.year)
+        currency = sources.currency or full.attrs.get("currency") or "EUR"
         provenance = {
             "panel": str(panel_path),
             "context": str(context_path) if context_path else None,
-            "synthetic": bool(panel.attrs.get("synthetic")),
-            "source": panel.attrs.get("source", Path(panel_path).name),
-            "notice": panel.attrs.get(
-                "notice", SYNTHETIC_NOTICE if panel.attrs.get("synthetic") else ""
+            "synthetic": bool(full.attrs.get("synthetic")),
+            "source": full.attrs.get("source", Path(panel_path).name),
+            "notice": full.attrs.get(
+                "notice", SYNTHETIC_NOTICE if full.attrs.get("synthetic") else ""
             ),
             "star_parameters": params.source,
-            "regions": "NUTS 2016" if regions_path is None else Path(regions_path).name,
+            "regions": "NUTS 2016"
+            if sources.region_table is None
+            else Path(sources.region_table).name,
             "sector_set": sectors.attrs["sector_set"],
             "sector_note": sectors.attrs["note"],
+            "benchmark": split.benchmark.name,
+            "nuts_level": split.level,
+            "notes": split.notes,
+            "currency": currency,
         }
-        return cls(panel, context, regions, sectors, unions, params, load_indicators(), provenance)
+        return cls(
+            panel,
+            context,
+            regions,
+            sectors,
+            unions,
+            params,
+            load_indicators(),
+            provenance,
+            split.benchmark,
+            sources,
+        )
 
     @property
     def synthetic(self) -> bool:
         return bool(self.provenance.get("synthetic"))
 
     @cached_property
+    def method(self):
+        """The cluster-strength method (``toolkit.methods``; default: the EOCIC stars)."""
+        from toolkit.methods import load_method
+
+        return load_method(self.sources.method)
+
+    def _metrics(self, panel: pd.DataFrame) -> pd.DataFrame:
+        from toolkit.methods import apply_method
+
+        table = cluster_metrics(panel, self.sectors, self.params, self.benchmark)
+        # The employment floor of stars.yaml serves the star methods; the US Cluster Mapping
+        # Project's levels have their own size tests (employment above its Q25).
+        floor = None if self.method.kind == "levels" else self.params.min_employment
+        return apply_method(table, self.method, min_employment=floor)
+
+    @cached_property
     def metrics(self) -> pd.DataFrame:
         """Cluster metrics and stars of every region of the panel, as given (e.g. NUTS-2)."""
-        return cluster_metrics(self.panel, self.sectors, self.params)
+        return self._metrics(self.panel)
 
     @cached_property
     def analysis_panel(self) -> pd.DataFrame:
@@ -101,7 +153,7 @@ class Workspace:
         A union is compared with the other regions as one region, exactly as if its members'
         counts had been summed in the data first.
         """
-        return cluster_metrics(self.analysis_panel, self.sectors, self.params)
+        return self._metrics(self.analysis_panel)
 
     def metrics_for(self, key: str) -> tuple[RegionOfAnalysis, pd.DataFrame, pd.DataFrame]:
         """(region, its clusters, the whole table they were ranked in) for an id or code."""
@@ -149,3 +201,20 @@ class Workspace:
 
     def is_union(self, region_id: str) -> bool:
         return region_id in self._union_ids
+
+    def country_of(self, code: str) -> str:
+        """The country code of a region: from the regions table, else its first two letters
+        for a NUTS code; a region of analysis takes its first member's."""
+        if code in self._union_ids:
+            members = next(u.members for u in self.unions if u.id == code)
+            return self.country_of(members[0])
+        return self._countries.get(code, str(code)[:2])
+
+    @cached_property
+    def _countries(self) -> dict[str, str]:
+        table = self.regions.dropna(subset=["country"])
+        return dict(zip(table["code"], table["country"], strict=True))
+
+    @property
+    def currency(self) -> str:
+        return str(self.provenance.get("currency") or "EUR")

@@ -80,7 +80,7 @@ def server(tmp_path_factory):
         str(port),
         "--pool-size",
         "0",
-        "--regions",
+        "--region-table",
         str(regions_file),
         "--geojson",
         str(FIXTURES / "nuts2_mini.geojson"),
@@ -272,7 +272,7 @@ def test_overview_follows_region_year_type_and_dimension(server, browser):
         view.wait_changed("context-chart", context_old)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll("
-            "'.eocic-panel-context-table tbody tr td:nth-child(2)'))"
+            "'.eocic-panel-context-table tbody tr td:nth-child(1)'))"
             ".every(td => td.innerText === 'Skills')",
             timeout=TIMEOUT,
         )
