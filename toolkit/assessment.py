@@ -17,6 +17,7 @@ from toolkit import paths
 from toolkit.errors import BadInputError, Problem
 from toolkit.parameters import IndicatorCatalogue, read_yaml
 from toolkit.presentation import format_number
+from toolkit.tables import base_rows, is_base  # noqa: F401
 
 COMPARISONS = (
     "worse_than_share_of_eu_median",
@@ -363,7 +364,7 @@ def _apply_rule(rule, own, history, clusters, all_clusters, period, w: _Words) -
     if rule.comparison in CLUSTER_RULES and not cluster_rules_apply(clusters):
         return None
     if rule.comparison == "few_star_clusters":
-        traded = clusters[clusters["sector_type"] != "emerging"]
+        traded = base_rows(clusters)
         total = traded["employment"].sum()
         starred = traded.loc[traded["stars"].fillna(0) >= w.star_min, "employment"].sum()
         share = starred / total if total else np.nan
@@ -382,11 +383,9 @@ def _apply_rule(rule, own, history, clusters, all_clusters, period, w: _Words) -
             f"more stars (rule: below {100 * rule.threshold:.0f} %)",
         )
     if rule.comparison == "low_cluster_productivity":
-        traded = clusters[(clusters["sector_type"] != "emerging") & clusters["wages"].notna()]
+        traded = clusters[is_base(clusters) & clusters["wages"].notna()]
         ref = all_clusters[
-            (all_clusters["sector_type"] != "emerging")
-            & all_clusters["in_reference"]
-            & all_clusters["wages"].notna()
+            is_base(all_clusters) & all_clusters["in_reference"] & all_clusters["wages"].notna()
         ]
         if traded.empty or ref.empty:
             return None  # no wage data: the rule cannot be assessed
@@ -483,12 +482,16 @@ def find_strengths(
     params: AssessmentParameters,
     sector_names: dict[str, str],
     dimension_labels: dict[str, str],
+    *,
+    currency: str = "EUR",
+    benchmark: str = "Europe",
 ) -> list[Strength]:
     """Star clusters, leading specialisations, growing sectors, emerging industries with a
-    specialisation, and scoreboard dimensions above the benchmark, each with its figures."""
+    specialisation, and scoreboard dimensions above the benchmark, each with its figures.
+    ``benchmark`` names the area LQs are computed against, ``currency`` the unit of wages."""
     s = {**STRENGTH_DEFAULTS, **params.strengths}
     top_n = int(s["top_n"])
-    traded = clusters[clusters["sector_type"] != "emerging"]
+    traded = base_rows(clusters)
     emerging = clusters[clusters["sector_type"] == "emerging"]
     out: list[Strength] = []
 
@@ -505,7 +508,7 @@ def find_strengths(
     def describe(row) -> str:
         parts = [f"{row.employment:,.0f} employees", f"LQ {row.lq:.2f}"]
         if not np.isnan(row.wage_per_employee):
-            parts.append(f"EUR {row.wage_per_employee:,.0f} per employee")
+            parts.append(f"{currency} {row.wage_per_employee:,.0f} per employee")
         if not np.isnan(row.growth):
             parts.append(f"{row.growth:+.1%} a year")
         return ", ".join(parts)
@@ -537,7 +540,7 @@ def find_strengths(
             ["lq"],
             lambda row, name: (
                 f"{name} is {row.lq:.1f} times as concentrated in the region as in "
-                f"Europe; {describe(row)}"
+                f"{benchmark}; {describe(row)}"
             ),
         ),
         (

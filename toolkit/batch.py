@@ -78,7 +78,8 @@ def plan_batch(
             )
         )
     sources = sources or DataSources()
-    out = Path(out) if out is not None else paths.reports_dir()
+    # absolute: the kernels run in notebooks/, not in the caller's folder
+    out = (Path(out) if out is not None else paths.reports_dir()).resolve()
     ws = Workspace.load(sources)
     params = load_assessment_parameters(indicators=ws.indicators)  # checked before kernels
     if selection == "all":

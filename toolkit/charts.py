@@ -15,7 +15,11 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
 from toolkit.presentation import PALETTE, SYNTHETIC_MARK  # noqa: E402, F401 - re-exported
-from toolkit.tables import leading_clusters  # noqa: E402
+from toolkit.tables import (  # noqa: F401
+    base_rows,
+    is_base,
+    leading_clusters,  # noqa: E402
+)
 
 
 def _figure(width: float = 7.5, height: float = 4.0) -> tuple[Figure, plt.Axes]:
@@ -116,9 +120,7 @@ def bubble_chart(
 ) -> Figure:
     """Portfolio bubbles: LQ (x, log) against employment growth (y), size = employment,
     colour = stars. The dashed lines mark LQ = 1 and zero growth."""
-    t = clusters[
-        (clusters["sector_type"] != "emerging") & (clusters["lq"] > 0) & clusters["growth"].notna()
-    ]
+    t = clusters[is_base(clusters) & (clusters["lq"] > 0) & clusters["growth"].notna()]
     fig, ax = _figure(7.5, 4.6)
     if t.empty:
         ax.text(0.5, 0.5, "no clusters with growth data", ha="center", transform=ax.transAxes)
@@ -164,11 +166,7 @@ def size_chart(
     title: str = "",
 ) -> Figure:
     """The largest clusters by employment (persons)."""
-    t = (
-        clusters[clusters["sector_type"] != "emerging"]
-        .sort_values("employment", ascending=False)
-        .head(top)
-    )
+    t = base_rows(clusters).sort_values("employment", ascending=False).head(top)
     fig, ax = _figure(7.5, 0.32 * max(len(t), 3) + 1.0)
     ax.barh(
         [names.get(s, s) for s in t["sector"]][::-1],

@@ -824,7 +824,9 @@ def cmd_eurostat(args: argparse.Namespace) -> int:
     if any(p.name == "panel.parquet" for p in result.written):
         print(
             f"use: toolkit metrics --panel {out_dir / 'panel.parquet'} --sectors "
-            f"{out_dir / 'sectors.csv'} --out metrics.csv",
+            f"{out_dir / 'sectors.csv'}"
+            + (" --benchmark EU27_2020" if args.keep_benchmark else "")
+            + " --out metrics.csv",
             file=sys.stderr,
         )
     return 0

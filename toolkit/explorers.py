@@ -37,6 +37,7 @@ from toolkit.prepared import load_pickle
 from toolkit.presentation import escape
 from toolkit.scoreboard import compare_with_peers, dimension_scores, scoreboard, workspace_peers
 from toolkit.sources import APP_ENV, APP_PREPARED, DataSources
+from toolkit.tables import base_rows, is_base  # noqa: F401
 from toolkit.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -814,7 +815,7 @@ class RegionalClusterPortfolio(Explorer):
     def ranking(self) -> pd.DataFrame:
         column = RANKINGS[self.rank_by.value][0]
         rows = self.data.clusters(self.region)
-        rows = rows[(rows["sector_type"] != "emerging") & rows[column].notna()]
+        rows = rows[is_base(rows) & rows[column].notna()]
         return rows.sort_values(column, ascending=False, kind="stable").head(self.top_n.value)
 
     def _draw(self):
@@ -855,11 +856,7 @@ class RegionalClusterPortfolio(Explorer):
                 synthetic=ws.synthetic,
                 title=mpl_text(f"{name}: specialisation against growth"),
             )
-            shown = clusters[
-                (clusters["sector_type"] != "emerging")
-                & (clusters["lq"] > 0)
-                & clusters["growth"].notna()
-            ]
+            shown = clusters[is_base(clusters) & (clusters["lq"] > 0) & clusters["growth"].notna()]
             return fig, shown[["sector", "lq", "growth", "employment", "stars"]]
 
         stem = self._stem(self.region, "portfolio")
@@ -1261,10 +1258,12 @@ context {esc(_name(prov.get("context")) or "none")})</li>
 <li>Regions of analysis (unions of NUTS codes): {unions}</li>
 </ul>
 <h3>Methodology</h3>
-<p><b>Location quotient</b> LQ = (E[r,s] / E[r]) / (E[Europe,s] / E[Europe]), with E persons
-employed; emerging industries cut across the traded categories and are not added to the
-regional totals. A <b>union</b> of regions sums its members' counts and recomputes every
-ratio.</p>
+<p><b>Location quotient</b> LQ = (E[r,s] / E[r]) / (E[B,s] / E[B]), with E persons
+employed and B the benchmark area: <b>{esc(ws.benchmark.name)}</b>. Regional totals add up
+the base sectors only: emerging industries cut across the traded categories, and
+overlapping NACE aggregates are left out. A <b>union</b> of regions sums its members' counts
+and recomputes every ratio.</p>
+<p><b>Cluster strength</b>: {_markdown_html(ws.method_markdown)}</p>
 <p><b>Cluster stars</b> (0–4), one for each test a cluster passes within its sector across
 the reference regions (thresholds in force, from {esc(_name(prov.get("star_parameters")))}):
 </p><ul>{thresholds}</ul>
@@ -1274,6 +1273,15 @@ a dimension's score is the mean of its indicators' scores. <b>Peers</b> are the 
 closest in traded-sector structure (cosine similarity of employment shares) and GDP per
 capita (log ratio).</p>
 """
+
+
+def _markdown_html(text: str) -> str:
+    """The little Markdown of a method's description (**bold**, `code`) as escaped HTML."""
+    import re
+
+    text = esc(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
 
 
 def _name(path: object) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 from toolkit.benchmark import DATA_SUM, Benchmark, benchmark_shares
 from toolkit.errors import MissingDataError
 from toolkit.parameters import RegionOfAnalysis, StarParameters
+from toolkit.tables import base_rows, is_base  # noqa: F401
 
 COUNT_COLUMNS = ("employment", "enterprises", "wages", "value_added")
 STAR_COLUMNS = ("size_star", "specialisation_star", "productivity_star", "dynamism_star")
@@ -358,7 +359,7 @@ def star_summary(
     names = names or {}
     rows = []
     for region in regions:
-        own = metrics[(metrics["region"] == region.id) & (metrics["sector_type"] != "emerging")]
+        own = metrics[(metrics["region"] == region.id) & is_base(metrics)]
         starred = own[own["stars"] > 0].sort_values(["stars", "lq"], ascending=[False, False])
         best = starred.head(3)
         top = ", ".join(

@@ -33,6 +33,7 @@ from toolkit.presentation import format_number
 from toolkit.presentation import synthetic_banner as _banner
 from toolkit.scoreboard import compare_with_peers, workspace_peers
 from toolkit.sources import DataSources
+from toolkit.tables import base_rows, is_base  # noqa: F401
 from toolkit.workspace import Workspace
 
 
@@ -66,6 +67,9 @@ class RegionAssessment:
     star_min: int = 2  # stars that make a "star cluster"
     dynamism_assessed: bool = True
     cluster_rules: bool = True  # the cluster rules apply to this sector set
+    method: str = ""  # the cluster-strength rule in force, in words (Markdown)
+    context_have: list = field(default_factory=list)  # scoreboard indicators in the context
+    context_lack: list = field(default_factory=list)
     names: dict = field(repr=False, default_factory=dict)
     sector_names: dict = field(repr=False, default_factory=dict)
     dimension_labels: dict = field(repr=False, default_factory=dict)
@@ -110,7 +114,7 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
     member_size_stars = None
     if ws.is_union(region.id) and len(region.members) > 1:
         own = ws.metrics[ws.metrics["region"].isin(region.members)]
-        own = own[own["sector_type"] != "emerging"]
+        own = base_rows(own)
         member_size_stars = int(own.groupby("sector")["size_star"].max().fillna(0).sum())
     return RegionAssessment(
         region=region,
@@ -130,6 +134,8 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
             prepared.params,
             ws.sector_names,
             ws.indicators.dimensions,
+            currency=ws.currency,
+            benchmark="Europe" if ws.benchmark.is_data_sum and area == "EU" else ws.benchmark.name,
         ),
         advice=recommend(challenges, prepared.params),
         findings=compare_findings(region.id, challenges, prepared.params),
@@ -150,6 +156,9 @@ def assess(prepared: Prepared, region_key: str, peers: int | None = None) -> Reg
         star_min=int(prepared.params.strengths["star_cluster_min_stars"]),
         dynamism_assessed=bool(table.attrs.get("dynamism_assessed", True)),
         cluster_rules=cluster_rules_apply(clusters),
+        method=ws.method_markdown,
+        context_have=ws.context_coverage()[0],
+        context_lack=ws.context_coverage()[1],
     )
 
 
@@ -189,10 +198,9 @@ def _count(n: int, words: tuple[str, str]) -> str:
 
 def profile_markdown(a: RegionAssessment) -> str:
     members = ", ".join(f"{_e(code)} ({_e(a.names.get(code, code))})" for code in a.region.members)
-    base = a.clusters[a.clusters["sector_type"] != "emerging"]
+    base = base_rows(a.clusters)
     employment = base["employment"].sum()
     noun, unit = _base_words(a)
-    thresholds = "; ".join(f"{k}: {_e(v)}" for k, v in a.thresholds.items())
     growth = (
         f"growth measured {a.period[0]}–{a.period[1]} (CAGR)"
         if a.dynamism_assessed
@@ -230,6 +238,13 @@ def profile_markdown(a: RegionAssessment) -> str:
         )
     for note in a.notes:
         notes += f"\n- **Data note:** {_e(note)}."
+    if a.provenance.get("sector_method"):
+        split = a.provenance.get("split_share")
+        notes += f"\n- **Sectors:** {_e(a.provenance['sector_method'])}" + (
+            f"; {split:.1%} of the employment is in NACE classes split between categories."
+            if split is not None
+            else "."
+        )
     return f"""## 1. Region profile and data provenance
 
 - **Region of analysis:** {_e(a.region.name)} — {codes} {members}.
@@ -240,12 +255,12 @@ def profile_markdown(a: RegionAssessment) -> str:
 - **Analysis year:** {a.year}; {growth}.
 - **Benchmark area (LQ and shares):** {_e(a.benchmark)}.
 - **Reference set (stars):** {_e(a.reference_note)}.
-- **Star thresholds:** {thresholds}.{notes}
+- **Cluster strength:** {a.method}{notes}
 """
 
 
 def portfolio_markdown(a: RegionAssessment) -> str:
-    base = a.clusters[a.clusters["sector_type"] != "emerging"]
+    base = base_rows(a.clusters)
     noun, unit = _base_words(a)
     counts = base["stars"].value_counts().reindex([4, 3, 2, 1, 0], fill_value=0)
     starred = base[base["stars"] > 0]
@@ -350,7 +365,7 @@ def scoreboard_markdown(a: RegionAssessment) -> str:
             "### Regional Ecosystem Scoreboard\n\nThe context data hold no scoreboard "
             "indicator for this region (see `parameters/indicators.yaml` for their names), so "
             "framework conditions are not scored and the indicator-based challenge rules "
-            "were skipped."
+            "were skipped.\n" + coverage_markdown(a)
         )
     weakest, strongest = own.iloc[0], own.iloc[-1]
     dist = "European regions" if a.area == "EU" else a.area
@@ -365,7 +380,21 @@ direction applied, so higher is always better). Strongest dimension:
 **{_e(weakest.dimension_name)}** ({weakest.score:.0f}).
 Peer regions (most similar sector structure and GDP per capita): {peers}. The region does
 better than its peers' median on {len(better)} of {len(a.peer_comparison)} indicators.
-"""
+{coverage_markdown(a)}"""
+
+
+def coverage_markdown(a: RegionAssessment) -> str:
+    """Which scoreboard indicators the context data hold, and which are not available (they
+    are never filled with synthetic values)."""
+    if not a.context_lack:
+        return ""
+    have = ", ".join(_e(n) for n in a.context_have) or "none"
+    lack = ", ".join(_e(n) for n in a.context_lack)
+    return (
+        f"\n*Indicators in the data ({len(a.context_have)}):* {have}. *Not available "
+        f"({len(a.context_lack)}), so not scored and their challenge rules not assessed:* "
+        f"{lack}.\n"
+    )
 
 
 def indicator_table(a: RegionAssessment) -> pd.DataFrame:
@@ -429,7 +458,7 @@ def indicator_table_view(a: RegionAssessment):
 
 def summary_record(a: RegionAssessment) -> dict:
     """What the index page shows for a region."""
-    traded = a.clusters[a.clusters["sector_type"] != "emerging"]
+    traded = base_rows(a.clusters)
     return {
         "region_id": a.region.id,
         "region": a.region.name,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.parameters import IndicatorCatalogue
+from toolkit.tables import base_rows, is_base  # noqa: F401
 
 
 def context_for_year(context: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -159,7 +160,7 @@ def _peers(
     n: int,
     exclude: set[str],
 ) -> list[str]:
-    traded = metrics[metrics["sector_type"] != "emerging"]
+    traded = base_rows(metrics)
     shares = traded.pivot_table(
         index="region", columns="sector", values="share", aggfunc="first"
     ).fillna(0.0)

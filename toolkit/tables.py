@@ -11,14 +11,27 @@ import pandas as pd
 DEFAULT_STAR_CLUSTER_MIN = 2  # parameters/assessment.yaml strengths.star_cluster_min_stars
 
 
+def is_base(frame: pd.DataFrame) -> pd.Series:
+    """Rows of base sectors, those a region's total adds up: the metrics' ``base`` column, else
+    every sector but the emerging industries. Emerging industries and overlapping NACE
+    aggregates (C inside B-E, G-J) are measured but never counted with the base sectors."""
+    if "base" in frame.columns:
+        return frame["base"].fillna(False).astype(bool)
+    return frame["sector_type"] != "emerging"
+
+
+def base_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[is_base(frame)]
+
+
 def leading_clusters(
     clusters: pd.DataFrame, n: int | None = None, *, sector_types: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
     """A region's clusters, best first: most stars, then highest LQ, then most employment
-    (sector code last, so the order never depends on the input's). Emerging industries cut
-    across the traded categories and are left out unless ``sector_types`` names them."""
+    (sector code last, so the order never depends on the input's). Only base sectors
+    (``is_base``) unless ``sector_types`` names the types to list."""
     if sector_types is None:
-        rows = clusters[clusters["sector_type"] != "emerging"]
+        rows = base_rows(clusters)
     else:
         rows = clusters[clusters["sector_type"].isin(sector_types)]
     rows = rows.assign(_stars=rows["stars"].fillna(0), _lq=rows["lq"].fillna(-1))
@@ -70,5 +83,5 @@ def indicator_table(
 
 def star_cluster_count(clusters: pd.DataFrame, min_stars: int = DEFAULT_STAR_CLUSTER_MIN) -> int:
     """Base clusters with at least ``min_stars`` stars ("star clusters")."""
-    base = clusters[clusters["sector_type"] != "emerging"]
+    base = base_rows(clusters)
     return int((base["stars"].fillna(0) >= min_stars).sum())

@@ -17,7 +17,9 @@ import pandas as pd
 from toolkit.benchmark import DATA_SUM, Benchmark, split_panel
 from toolkit.data import check_regions_of_analysis, load_context, load_panel
 from toolkit.demo import SYNTHETIC_NOTICE, ensure_demo
+from toolkit.errors import Problem, UnknownRegionError
 from toolkit.metrics import aggregate_context, aggregate_regions, cluster_metrics
+from toolkit.nace import is_nace, normalise_code
 from toolkit.parameters import (
     IndicatorCatalogue,
     RegionOfAnalysis,
@@ -59,6 +61,8 @@ class Workspace:
         full = load_panel(
             panel_path, sectors=user_sectors, regions=regions if sources.region_table else None
         )
+        if user_sectors is None:
+            full = _normalise_nace_codes(full)
         names = dict(zip(regions["code"], regions["name"], strict=True))
         split = split_panel(
             full,
@@ -102,6 +106,9 @@ class Workspace:
             "nuts_level": split.level,
             "notes": split.notes,
             "currency": currency,
+            # set by ``toolkit data aggregate`` on a panel built from NACE data
+            "sector_method": full.attrs.get("method", ""),
+            "split_share": _float_or_none(full.attrs.get("split_share")),
         }
         return cls(
             panel,
@@ -135,6 +142,23 @@ class Workspace:
         # Project's levels have their own size tests (employment above its Q25).
         floor = None if self.method.kind == "levels" else self.params.min_employment
         return apply_method(table, self.method, min_employment=floor)
+
+    @property
+    def method_markdown(self) -> str:
+        """The cluster-strength rule in force, in words, for the report and the help tab."""
+        from toolkit.methods import describe_method
+
+        floor = None if self.method.kind == "levels" else self.params.min_employment
+        return describe_method(
+            self.method, star_thresholds=self.params.describe(), min_employment=floor
+        )
+
+    def context_coverage(self) -> tuple[list[str], list[str]]:
+        """(names of the scoreboard indicators the context holds, names of those it lacks)."""
+        present = set(self.context.columns)
+        have = [i.name for i in self.indicators.scoreboard() if i.code in present]
+        lack = [i.name for i in self.indicators.scoreboard() if i.code not in present]
+        return have, lack
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -192,8 +216,29 @@ class Workspace:
         return self.sector_names.get(code, code)
 
     def resolve(self, key: str) -> RegionOfAnalysis:
-        """A region id, code or name -> the region of analysis (UnknownRegionError if none)."""
-        return resolve_region(key, self.regions, self.unions)
+        """A region id, code or name -> the region of analysis (UnknownRegionError if none).
+        A code of the panel that the regions table lacks is a region named by its code."""
+        try:
+            return resolve_region(key, self.regions, self.unions)
+        except UnknownRegionError as exc:
+            if key in self._panel_codes:
+                return RegionOfAnalysis(id=key, name=key, members=(key,))
+            if self.sources.region_table is None and not self._panel_codes & set(
+                self.regions["code"]
+            ):
+                raise UnknownRegionError(
+                    Problem(
+                        "region",
+                        f"{exc.problems[0].message} The panel's region codes are not NUTS 2016 "
+                        f"codes (e.g. {', '.join(sorted(self._panel_codes)[:3])}): give their "
+                        "names with --region-table FILE (code, name).",
+                    )
+                ) from exc
+            raise
+
+    @cached_property
+    def _panel_codes(self) -> set[str]:
+        return set(self.panel["region"].unique())
 
     @property
     def year(self) -> int:
@@ -218,3 +263,24 @@ class Workspace:
     @property
     def currency(self) -> str:
         return str(self.provenance.get("currency") or "EUR")
+
+
+def _normalise_nace_codes(panel: pd.DataFrame) -> pd.DataFrame:
+    """NACE codes as Eurostat writes them (``M-N`` -> ``M_N``), so the names and the base
+    partition are found whichever spelling a file uses."""
+    codes = pd.Series(panel["sector"].unique())
+    fixed = codes.map(normalise_code)
+    changed = dict(zip(codes[codes != fixed], fixed[codes != fixed], strict=True))
+    changed = {k: v for k, v in changed.items() if is_nace(v)}
+    if not changed:
+        return panel
+    out = panel.assign(sector=panel["sector"].replace(changed))
+    out.attrs = dict(panel.attrs)
+    return out
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
