@@ -34,7 +34,7 @@ from toolkit.errors import BadInputError
 
 REFERENCE = paths.reference_dir()
 SHIPPED = REFERENCE / "nace_to_cluster_concordance.csv"
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # beside the checkout
 
 # Three classes, one of each kind (the numbers are made up):
 #   C1011 meat processing: TC28 only (unique);
