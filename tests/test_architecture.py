@@ -38,7 +38,7 @@ def _options(parser, command: str) -> set[str]:
 def test_every_data_command_takes_the_same_data_options():
     parser = build_parser()
     wanted = {option for option, _ in OPTIONS.values()}
-    for command in ("metrics", "stars", "report", "batch", "app"):
+    for command in ("metrics", "stars", "report", "batch", "app", "partners"):
         assert wanted <= _options(parser, command), command
     assert "--regions" not in _options(parser, "report")  # one meaning: the batch's selection
 
@@ -191,3 +191,17 @@ def test_data_and_reference_do_not_import_each_other_in_a_circle():
 
     assert "toolkit.data" not in imports("reference")
     assert "toolkit.reference" in imports("data")
+
+
+def test_partners_command_lists_partner_regions(tmp_path):
+    out = tmp_path / "partners.csv"
+    result = toolkit("partners", "wallonia", "--sector", "TC04", "--n", "3", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert set(table["partnership"]) <= {"complementary", "similar"}
+    assert "wallonia" not in set(table["region"])
+    assert (table.groupby("partnership")["rank"].max() <= 3).all()
+    bad = toolkit("partners", "wallonia", "--sector", "TC4")
+    assert bad.returncode == 2 and "TC04" in bad.stderr

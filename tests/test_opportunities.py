@@ -442,6 +442,23 @@ def test_near_miss_dynamism_asks_for_positive_growth():
     assert row["text"] == "needs positive growth for the dynamism star (now -2.0 % a year)"
 
 
+def test_near_miss_below_the_floor_and_a_threshold_says_both():
+    metrics = _star_metrics()
+    metrics.loc[3, "lq"] = 1.9  # ITC1: 50 persons (minimum 100) and LQ 0.10 below 2
+    result = near_misses(metrics, NEAR_PARAMS).set_index(["region", "star"])
+    assert result.loc[("ITC1", "specialisation"), "text"] == (
+        "LQ 1.90: 0.10 below the specialisation star (and employment, 50, is below the "
+        "minimum of 100 persons for any star)"
+    )
+    assert not result.loc[("ITC1", "specialisation"), "eligible"]
+    assert result.loc[("ITC1", "specialisation"), "employment"] == 50
+    # the size threshold includes the floor, so its text needs no addition
+    assert result.loc[("ITC1", "size"), "text"] == (
+        "needs 1,950 more persons employed for the size star"
+    )
+    assert result.loc[("DE11", "specialisation"), "eligible"]
+
+
 def test_near_misses_row_count():
     result = near_misses(_star_metrics(), NEAR_PARAMS)
     # not earned and assessable: size DE11, ITC1; specialisation DE11, FR10, ITC1;
@@ -506,6 +523,33 @@ def test_star_sensitivity_counts_stars_under_looser_thresholds(tiny_panel, tiny_
     assert table.loc[("B", "default"), "starred_clusters"] == 1
     assert table.loc[("C", "LQ >= 1.3"), "specialisation_stars"] == 1
     assert table.loc[("A", "default"), "dynamism_stars"] == 2
+    # star clusters (>= 2 stars): A X (2) and Y (4); with LQ >= 1.3, B Y (prod + spec) and
+    # C X (size + spec) reach 2
+    assert table.loc[("A", "default"), "star_clusters"] == 2
+    assert table.loc[("B", "default"), "star_clusters"] == 0
+    assert table.loc[("B", "LQ >= 1.3"), "star_clusters"] == 1
+    assert table.loc[("C", "default"), "star_clusters"] == 0
+    assert table.loc[("C", "LQ >= 1.3"), "star_clusters"] == 1
+    strict = star_sensitivity(panel, params, tiny_sectors, variants=variants, min_stars=4)
+    assert strict.set_index(["region", "variant"]).loc[("A", "default"), "star_clusters"] == 1
+
+
+def test_star_sensitivity_base_only_leaves_out_what_the_totals_leave_out(tiny_panel, tiny_sectors):
+    # Z is an emerging industry (base False in the metrics): with every sector type allowed,
+    # base_only gives the counts of the default selection (traded and other types).
+    params = StarParameters(year=2020, span_years=5)
+    variants = {"default": {}}
+    by_type = star_sensitivity(tiny_panel, params, tiny_sectors, variants=variants)
+    by_base = star_sensitivity(
+        tiny_panel, params, tiny_sectors, variants=variants, sector_types=None, base_only=True
+    )
+    everything = star_sensitivity(
+        tiny_panel, params, tiny_sectors, variants=variants, sector_types=None
+    )
+    pd.testing.assert_frame_equal(by_base, by_type)
+    # A is the only region with Z (largest, only grower): Z adds stars when nothing filters it
+    a = everything.set_index("region").loc["A", "stars"]
+    assert a > by_type.set_index("region").loc["A", "stars"]
 
 
 def test_star_sensitivity_default_variants_and_refuses_a_metrics_table(tiny_panel, tiny_sectors):

@@ -242,6 +242,31 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(batch)
     batch.add_argument("--out", help="reports folder (default reports/)")
 
+    partners = _parser(
+        commands,
+        "partners",
+        "toolkit.growth:cmd_partners",
+        "list candidate partner regions for a cluster partnership in one sector",
+        "Print, for a region (a pilot-region id, a region code or a name) and a sector (code or "
+        "name), the complementary partners (strong where the region is not, and the reverse, "
+        "over the sector and its most related sectors) and the similar ones (cosine similarity "
+        "of LQ), with employment, LQ and stars: the analysis of competences and "
+        "complementarities a European Strategic Cluster Partnership starts from. Uses the demo "
+        "data unless --panel is given.",
+    )
+    partners.add_argument("region", help="region id, code or name")
+    partners.add_argument("--sector", required=True, help="sector code or name (e.g. TC04)")
+    partners.add_argument(
+        "--n", type=int, default=10, help="partners of each kind to list (default 10)"
+    )
+    partners.add_argument(
+        "--exclude-same-country",
+        action="store_true",
+        help="leave out the regions of the region's own country",
+    )
+    partners.add_argument("--out", help="also write the table to this CSV file")
+    add_data_options(partners)
+
     app = _parser(
         commands,
         "app",

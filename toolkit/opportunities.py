@@ -627,8 +627,10 @@ def near_misses(metrics: pd.DataFrame, params: StarParameters) -> pd.DataFrame:
     wages per employee (k-th largest); dynamism in % growth a year, so the gap is in
     percentage points (the threshold is at least 0 %: like ``cluster_metrics``, the star needs
     positive growth). A value already at its threshold that still earned no star (employment
-    below min_employment) has gap 0 and says so. Stars that cannot be assessed (missing
-    wages, growth or LQ) give no row.
+    below min_employment) has gap 0 and says so; a cluster below min_employment that also
+    misses a threshold says both. Stars that cannot be assessed (missing wages, growth or LQ)
+    give no row. ``employment`` (persons) and ``eligible`` (employment >= min_employment and
+    > 0) come along so that a caller can weigh the floor.
     """
     frame = metrics.reset_index(drop=True)
     sector_codes, sector_labels = pd.factorize(frame["sector"].astype(str))
@@ -701,11 +703,31 @@ def near_misses(metrics: pd.DataFrame, params: StarParameters) -> pd.DataFrame:
     result = result.sort_values(
         ["region", "sector", "star"], key=lambda s: s.map(order) if s.name == "star" else s
     )
-    columns = ["region", "sector", "star", "value", "threshold", "gap", "text"]
+    columns = [
+        "region",
+        "sector",
+        "star",
+        "value",
+        "threshold",
+        "gap",
+        "text",
+        "employment",
+        "eligible",
+    ]
     return result[columns].reset_index(drop=True)
 
 
 def _near_miss_text(star, value, threshold, gap, eligible, persons, params) -> str:
+    text = _threshold_text(star, value, threshold, gap, eligible, persons, params)
+    if not eligible and gap > 0 and star != "size":  # the size threshold includes the floor
+        text += (
+            f" (and employment, {persons:,.0f}, is below the minimum of "
+            f"{params.min_employment:,.0f} persons for any star)"
+        )
+    return text
+
+
+def _threshold_text(star, value, threshold, gap, eligible, persons, params) -> str:
     if star == "dynamism" and threshold <= 0 and eligible:
         return f"needs positive growth for the dynamism star (now {value:.1f} % a year)"
     if gap <= 0 and not eligible:
@@ -736,6 +758,10 @@ def star_sensitivity(
     sectors: pd.DataFrame | None = None,
     variants: Mapping[str, Mapping[str, float]] | None = None,
     sector_types: Collection[str] | None = BASE_TYPES,
+    *,
+    benchmark=None,
+    min_stars: int = 2,
+    base_only: bool = False,
 ) -> pd.DataFrame:
     """Star counts per region under the thresholds in force and under looser ones.
 
@@ -743,8 +769,12 @@ def star_sensitivity(
     growth period) and recomputes ``cluster_metrics`` for each variant, a dict of changes to
     ``params`` (default: top 20 % instead of 10 % for size, productivity and dynamism;
     LQ >= 1.5 instead of 2; both). One row per region and variant: stars (the sum over the
-    region's clusters), starred_clusters (clusters with at least one star), the count of
-    each star, and change = stars - stars under the first variant.
+    region's clusters), starred_clusters (clusters with at least one star), star_clusters
+    (clusters with at least ``min_stars`` stars, the reports' "star clusters"), the count of
+    each star, and change = stars - stars under the first variant. ``benchmark`` is passed to
+    ``cluster_metrics`` (default: the sum of the regions); ``base_only`` keeps only the rows
+    of the metrics' ``base`` column (the sectors regional totals add up), on top of
+    ``sector_types``.
     """
     if "lq" in panel.columns and "stars" in panel.columns:
         raise BadInputError(
@@ -757,14 +787,17 @@ def star_sensitivity(
     parts = []
     for label, changes in variants.items():
         metrics = _select_types(
-            cluster_metrics(panel, sectors, replace(params, **changes)), sector_types
+            cluster_metrics(panel, sectors, replace(params, **changes), benchmark), sector_types
         )
+        if base_only and "base" in metrics.columns:
+            metrics = metrics[metrics["base"].fillna(False).astype(bool).to_numpy()]
         counts = metrics[list(STAR_COLUMNS)].fillna(0).astype(int)
         counts.columns = [f"{name}_stars" for name in STAR_NAMES]
         counts = counts.assign(
             region=metrics["region"].astype(str).to_numpy(),
             stars=metrics["stars"].astype(int).to_numpy(),
             starred_clusters=(metrics["stars"] > 0).astype(int).to_numpy(),
+            star_clusters=(metrics["stars"] >= min_stars).astype(int).to_numpy(),
         )
         summary = counts.groupby("region", sort=True).sum().reset_index()
         summary.insert(1, "variant", label)
@@ -772,7 +805,7 @@ def star_sensitivity(
     result = pd.concat(parts, ignore_index=True)
     baseline = result[result["variant"] == next(iter(variants))].set_index("region")["stars"]
     result["change"] = result["stars"] - result["region"].map(baseline).fillna(0).astype(int)
-    columns = ["region", "variant", "stars", "change", "starred_clusters"] + [
+    columns = ["region", "variant", "stars", "change", "starred_clusters", "star_clusters"] + [
         f"{name}_stars" for name in STAR_NAMES
     ]
     return result[columns]
