@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO := data/demo/panel.parquet data/demo/context.parquet
 
-.PHONY: all setup demo data reports test test-fast app bench lint format clean browser
+.PHONY: all setup demo data reports test test-fast app bench lint format clean browser pdf-libs
 
 all: reports
 
@@ -32,8 +32,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's pango libraries for WeasyPrint, which renders each report's PDF (A4).
+pdf-libs:
+	@/sbin/ldconfig -p 2>/dev/null | grep -q libpango-1.0 || { \
+	  echo "installing Debian's pango libraries for the PDF reports"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
+
 # The main job: assessment reports of the 10 pilot regions and the joint-challenges synthesis.
-reports: $(STAMP) $(DEMO)
+reports: $(STAMP) $(DEMO) pdf-libs
 	$(BIN)/toolkit stars
 	$(BIN)/toolkit batch --regions pilot --jobs 2
 	@echo "open $(CURDIR)/reports/index.html (reports of the 10 pilot regions, joint_challenges.html)"
@@ -42,7 +50,7 @@ reports: $(STAMP) $(DEMO)
 app: $(STAMP) $(DEMO)
 	$(BIN)/toolkit app
 
-test: $(STAMP) $(DEMO) browser
+test: $(STAMP) $(DEMO) browser pdf-libs
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) $(DEMO)

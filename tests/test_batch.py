@@ -65,7 +65,10 @@ def test_reports_are_self_contained_readable_and_marked_synthetic(batch_run):
         "Recommendations",
     ):
         assert heading in page
-    assert "data:image/png;base64" in page  # charts embedded
+    assert "data:image/svg+xml;base64" in page and 'alt="Bar chart' in page  # vector charts
+    assert "<script src=" not in page and "mathjax" not in page.lower()  # nothing from a CDN
+    assert "Executive summary" in page and "../index.html" in page
+    assert (out / "lithuania" / "assessment.pdf").read_bytes().startswith(b"%PDF")
     assert "report.assessment_for(" not in page  # code hidden
     assert "Traceback" not in page
     executed = json.loads((out / "lithuania" / "assessment.ipynb").read_text())
@@ -77,6 +80,7 @@ def test_index_links_every_report_and_the_synthesis(batch_run):
     _, out = batch_run
     index = (out / "index.html").read_text()
     assert "lithuania/assessment.html" in index and "cantabria/assessment.html" in index
+    assert "lithuania/assessment.pdf" in index and "portfolio.ipynb?region=lithuania" in index
     assert "ghost/assessment.html" not in index and "failed" in index
     assert "joint_challenges.html" in index and "SYNTHETIC" in index
     assert (out / "joint_challenges.html").is_file()

@@ -140,10 +140,36 @@ def test_peers_from_a_workspace_leave_out_members_and_other_unions():
     members = set(ws.resolve("saxony").members)
     assert len(peers) == 4
     assert not set(peers) & (unions | members | {"saxony"})
-    # Same answer as the frame form on the table a union is ranked in.
+    # Worked out here: mainland EU-27 NUTS-2 candidates, distance = (1 - cosine of the
+    # sector shares) + |log GDP ratio| + |log employment ratio|.
+    import numpy as np
+
+    from toolkit.scoreboard import OUTERMOST, context_for_year
+
     banned = (unions | members) - {"saxony"}
-    frames = peer_regions(
-        ws.analysis_metrics, ws.analysis_context, "saxony", ws.year, 4, exclude=banned
+    table = ws.analysis_metrics
+    base = table[table["base"].fillna(False).astype(bool)]
+    shares = base.pivot_table(index="region", columns="sector", values="share").fillna(0)
+    totals = base.groupby("region")["employment"].sum()
+    gdp = context_for_year(ws.analysis_context, ws.year).set_index("region")["gdp_per_capita_pps"]
+    eu = set(
+        "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
     )
-    assert peers == frames
+    pool = [
+        c
+        for c in shares.index
+        if len(c) == 4 and c[:2] in eu and c not in OUTERMOST and c not in banned | {"saxony"}
+    ]
+    t = shares.loc["saxony"].to_numpy()
+    dist = {}
+    for c in pool:
+        v = shares.loc[c].to_numpy()
+        cos = v @ t / (np.linalg.norm(v) * np.linalg.norm(t))
+        g = abs(np.log(gdp[c] / gdp["saxony"])) if c in gdp.index and gdp[c] > 0 else 1.0
+        dist[c] = 1 - cos + g + abs(np.log(totals[c] / totals["saxony"]))
+    assert peers == sorted(dist, key=dist.get)[:4]
+    assert not set(peers) & OUTERMOST and all(p[:2] in eu for p in peers)
+    # Outermost and non-EU candidates only when asked.
+    wide = workspace_peers(ws, "saxony", n=40, pool={"outermost": True, "non_eu": True})
+    assert any(p[:2] not in eu or p in OUTERMOST for p in wide)
     assert workspace_peers(ws, "DED2", 3)[0] != "DED2"

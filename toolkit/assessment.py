@@ -49,6 +49,36 @@ class ChallengeDefinition:
     joint: bool
     min_rules: int
     rules: tuple[Rule, ...]
+    dimension: str | None = None  # the scoreboard dimension whose weakness raises it
+
+
+# How far below the benchmark a score must be before a rule speaks, and how severe it is
+# (``parameters/challenges.yaml`` ``calibration``). Scores are percentiles of the European
+# regions (50 = median), so a gap of 15 points means 15 % of the European regions lie between
+# the region and the median: the gap is measured against the spread of the regions.
+CALIBRATION_DEFAULTS = {
+    "min_gap": 15.0,  # score points below 50; smaller gaps raise nothing
+    "serious_gap": 25.0,  # from this gap on (score below 25) a finding is serious
+    "severe_gap": 40.0,  # from this gap on (score below 10, bottom decile) it is severe
+    "bottom_decile": 10.0,  # a score below this always raises the rule's challenge
+    "weakest_dimensions": 2,  # the region's weakest dimensions always raise their challenge
+    "weak_dimension_max_score": 45.0,  # ... when their score is below this
+}
+
+# How the priority of a recommendation is scored (``parameters/assessment.yaml`` ``priority``).
+PRIORITY_DEFAULTS = {
+    "consultant_only_severity": 2,  # a challenge only the consultants name counts as serious
+    "agreement_bonus": 1,  # added when consultants and indicators agree on a challenge served
+    "per_further_challenge": 1,  # added for each further challenge of the region it serves
+    "per_challenge": 2,  # recommendations chosen for each challenge (best priority first)
+}
+
+# Which regions may be peers (``parameters/assessment.yaml`` ``peer_pool``).
+PEER_POOL_DEFAULTS = {
+    "same_nuts_level": True,
+    "outermost": False,  # FRY1-5, ES70, PT20, PT30 only when asked
+    "non_eu": False,  # regions outside the EU-27 (TR, RS, NO, CH, UK ...) only when asked
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +89,7 @@ class Recommendation:
     challenges: tuple[str, ...]
     step: int
     source: str
+    general: bool = False  # serves the whole process (diagnosis, monitoring), not one challenge
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,10 @@ class AssessmentParameters:
     strengths: dict[str, float]
     peers: int
     findings: dict[str, dict]  # region id -> {"challenges": [...], "notes": str}
+    calibration: dict = field(default_factory=lambda: dict(CALIBRATION_DEFAULTS))
+    priority: dict = field(default_factory=lambda: dict(PRIORITY_DEFAULTS))
+    peer_pool: dict = field(default_factory=lambda: dict(PEER_POOL_DEFAULTS))
+    app_url: str = "/voila/render/portfolio.ipynb"
 
 
 def _file(name: str, directory: str | Path | None) -> Path:
@@ -145,16 +180,67 @@ def load_challenges(
                     float(threshold) if threshold is not None else None,
                 )
             )
+        dimension = spec.get("dimension")
+        if (
+            dimension is not None
+            and indicators is not None
+            and dimension not in indicators.dimensions
+        ):
+            problems.append(
+                Problem(name, f"'{where}.dimension' {dimension!r} is not in indicators.yaml")
+            )
         result[cid] = ChallengeDefinition(
             id=cid,
             name=str(spec.get("name", cid)),
             joint=bool(spec.get("joint", False)),
             min_rules=int(spec.get("min_rules", 1)),
             rules=tuple(rules),
+            dimension=str(dimension) if dimension else None,
         )
     if problems:
         raise BadInputError(problems)
     return result
+
+
+def load_calibration(path: str | Path | None = None) -> dict:
+    """The ``calibration`` section of challenges.yaml merged over ``CALIBRATION_DEFAULTS``."""
+    file = Path(path) if path else _file("challenges.yaml", None)
+    raw = read_yaml(file)
+    problems: list[Problem] = []
+    merged = _numbers(
+        (raw or {}).get("calibration") or {}, CALIBRATION_DEFAULTS, "calibration", file, problems
+    )
+    if not problems and not (
+        0 <= merged["min_gap"] <= merged["serious_gap"] <= merged["severe_gap"]
+    ):
+        problems.append(
+            Problem(str(file), "'calibration' needs 0 <= min_gap <= serious_gap <= severe_gap")
+        )
+    if problems:
+        raise BadInputError(problems)
+    return merged
+
+
+def _numbers(raw: dict, defaults: dict, section: str, file: Path, problems: list) -> dict:
+    """``raw`` merged over ``defaults``; unknown keys and non-numbers become problems."""
+    merged = dict(defaults)
+    for key, value in raw.items():
+        if key not in defaults:
+            problems.append(
+                Problem(str(file), f"unknown key '{section}.{key}' (known: {', '.join(defaults)})")
+            )
+        elif isinstance(defaults[key], bool):
+            if not isinstance(value, bool):
+                problems.append(Problem(str(file), f"'{section}.{key}' must be true or false"))
+            else:
+                merged[key] = value
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(
+                Problem(str(file), f"'{section}.{key}' must be a number, got {value!r}")
+            )
+        else:
+            merged[key] = value
+    return merged
 
 
 # The strength thresholds of ``parameters/assessment.yaml`` and their defaults (one place).
@@ -166,6 +252,7 @@ STRENGTH_DEFAULTS = {
     "growing_min_employment": 1000,
     "dimension_min_score": 60,
     "top_n": 5,
+    "strength_min_lq": 1.0,  # a star cluster is a strength only from this LQ on
 }
 
 
@@ -226,6 +313,7 @@ def load_assessment_parameters(
                 challenges=tuple(rec["challenges"]),
                 step=int(rec["step"]),
                 source=str(rec.get("source", "")),
+                general=bool(rec.get("general", False)),
             )
         )
     settings_file = _file("assessment.yaml", directory)
@@ -248,6 +336,13 @@ def load_assessment_parameters(
             "notes": " ".join(str((entry or {}).get("notes", "")).split()),
         }
     strengths = _strength_settings(settings.get("strengths") or {}, settings_file, problems)
+    priority = _numbers(
+        settings.get("priority") or {}, PRIORITY_DEFAULTS, "priority", settings_file, problems
+    )
+    pool = _numbers(
+        settings.get("peer_pool") or {}, PEER_POOL_DEFAULTS, "peer_pool", settings_file, problems
+    )
+    calibration = load_calibration(_file("challenges.yaml", directory))
     if problems:
         raise BadInputError(problems)
     return AssessmentParameters(
@@ -257,6 +352,10 @@ def load_assessment_parameters(
         strengths=strengths,
         peers=int(settings.get("peers", 5)),
         findings=findings,
+        calibration=calibration,
+        priority=priority,
+        peer_pool=pool,
+        app_url=str(settings.get("app_url", "/voila/render/portfolio.ipynb")),
     )
 
 
@@ -275,6 +374,8 @@ class Evidence:
     unit: str
     severity: int
     sentence: str
+    score: float = float("nan")  # the indicator's or dimension's score (0-100, 50 = median)
+    drivers: tuple[str, ...] = ()  # the indicators behind a dimension finding
 
 
 @dataclass
@@ -302,6 +403,7 @@ def detect_challenges(
     *,
     area: str = "EU",
     currency: str = "EUR",
+    dimensions: pd.DataFrame | None = None,
 ) -> list[Challenge]:
     """Apply every rule of ``challenges.yaml`` to the region; detected challenges, most severe
     first, each with the evidence of the rules that held.
@@ -311,18 +413,31 @@ def detect_challenges(
     ``area`` names the distribution the region is compared with ("EU", "all regions"),
     ``currency`` the unit of wages. The cluster rules (``CLUSTER_RULES``) need the cluster
     categories: on another sector set they are not assessed (see ``cluster_rules_apply``).
+
+    Calibration (``params.calibration``): an indicator rule holds only when the region's score
+    is at least ``min_gap`` points below 50 (or in the bottom decile, which always holds); its
+    severity grows with the gap (moderate, serious from ``serious_gap``, severe from
+    ``severe_gap``). With ``dimensions`` (the dimension scores), the region's
+    ``weakest_dimensions`` weakest dimensions below ``weak_dimension_max_score`` raise the
+    challenge whose ``dimension`` they are, so the weakest scores are never passed over.
     """
     words = _Words(area, currency, int(params.strengths.get("star_cluster_min_stars", 2)))
+    cal = {**CALIBRATION_DEFAULTS, **params.calibration}
     own = sb[sb["region"] == region_id].set_index("indicator")
     history = context[context["region"] == region_id].set_index("year").sort_index()
+    weak = _weak_dimensions(region_id, dimensions, cal)
     found = []
     for definition in params.challenges.values():
         evidence = []
         for rule in definition.rules:
-            item = _apply_rule(rule, own, history, clusters, all_clusters, period, words)
+            item = _apply_rule(rule, own, history, clusters, all_clusters, period, words, cal)
             if item is not None:
                 evidence.append(item)
-        if len(evidence) >= definition.min_rules:
+        enough = len(evidence) >= definition.min_rules
+        if definition.dimension in weak:
+            evidence.append(_dimension_evidence(definition.dimension, weak, own, words, cal))
+            enough = True  # a weakest dimension always raises its challenge
+        if enough and evidence:
             found.append(
                 Challenge(
                     definition.id,
@@ -333,6 +448,57 @@ def detect_challenges(
                 )
             )
     return sorted(found, key=lambda c: (-c.severity, -len(c.evidence), c.id))
+
+
+def calibrated_severity(score: float, calibration: dict) -> int:
+    """Severity of a score's gap below the median (50): 0 (nothing) below ``min_gap``, then
+    1, 2 from ``serious_gap`` and 3 from ``severe_gap``; a bottom-decile score is at least 1."""
+    cal = {**CALIBRATION_DEFAULTS, **calibration}
+    if score is None or np.isnan(score):
+        return 0
+    gap = 50.0 - float(score)
+    level = (
+        3
+        if gap >= cal["severe_gap"]
+        else 2
+        if gap >= cal["serious_gap"]
+        else 1
+        if gap >= cal["min_gap"]
+        else 0
+    )
+    if score < cal["bottom_decile"]:
+        level = max(level, 1)
+    return level
+
+
+def _weak_dimensions(region_id: str, dimensions: pd.DataFrame | None, cal: dict) -> dict:
+    """The region's weakest dimensions that raise a challenge: dimension -> score."""
+    if dimensions is None or dimensions.empty:
+        return {}
+    own = dimensions[dimensions["region"] == region_id].sort_values("score")
+    own = own[own["score"] < cal["weak_dimension_max_score"]].head(int(cal["weakest_dimensions"]))
+    return dict(zip(own["dimension"], own["score"].astype(float), strict=True))
+
+
+def _dimension_evidence(dimension: str, weak: dict, own: pd.DataFrame, w, cal) -> Evidence:
+    score = weak[dimension]
+    rows = own[own["dimension"] == dimension].sort_values("score") if len(own) else own
+    drivers = rows[rows["score"] < 50] if len(rows) else rows
+    listed = ", ".join(f"{r.name} (score {r.score:.0f})" for r in drivers.itertuples()) or "—"
+    label = str(rows["dimension"].iloc[0]) if len(rows) else dimension
+    return Evidence(
+        "weakest_dimension",
+        None,
+        f"Scoreboard dimension {label}",
+        score,
+        50.0,
+        "score (0-100)",
+        max(1, calibrated_severity(score, cal)),
+        f"{label.replace('_', ' ')} is one of the region's weakest scoreboard dimensions "
+        f"(score {score:.0f}/100; {w.median} = 50); indicators below the median: {listed}",
+        score,
+        tuple(str(i) for i in drivers.index),
+    )
 
 
 CLUSTER_RULES = ("few_star_clusters", "low_cluster_productivity")
@@ -360,7 +526,9 @@ class _Words:
         return "European regions" if self.area == "EU" else self.area
 
 
-def _apply_rule(rule, own, history, clusters, all_clusters, period, w: _Words) -> Evidence | None:
+def _apply_rule(
+    rule, own, history, clusters, all_clusters, period, w: _Words, cal: dict | None = None
+) -> Evidence | None:
     if rule.comparison in CLUSTER_RULES and not cluster_rules_apply(clusters):
         return None
     if rule.comparison == "few_star_clusters":
@@ -453,10 +621,28 @@ def _apply_rule(rule, own, history, clusters, all_clusters, period, w: _Words) -
         value, benchmark = last, first
     else:  # pragma: no cover - load_challenges rejects other comparisons
         return None
-    if not held:
+    score = float(row["score"])
+    severity = rule.severity
+    if cal is not None and rule.comparison != "worsening":
+        # Calibrated: the gap below the median in the score decides, whatever the comparison.
+        severity = calibrated_severity(score, cal)
+        bottom = score < cal["bottom_decile"]
+        if severity == 0 or not (held or bottom):
+            return None
+        words += f"; score {score:.0f}/100, {50 - score:.0f} points below the median"
+    elif not held:
         return None
     return Evidence(
-        rule.comparison, rule.indicator, name, value, benchmark, unit, rule.severity, words
+        rule.comparison,
+        rule.indicator,
+        name,
+        value,
+        benchmark,
+        unit,
+        severity,
+        words,
+        score,
+        (rule.indicator,),
     )
 
 
@@ -494,11 +680,13 @@ def find_strengths(
     traded = base_rows(clusters)
     emerging = clusters[clusters["sector_type"] == "emerging"]
     out: list[Strength] = []
+    # A union's size star counts only where a member earns it alone (``credited_stars``).
+    star_column = "credited_stars" if "credited_stars" in clusters.columns else "stars"
 
     def figures(row) -> dict:
         return {
             "sector": row.sector,
-            "stars": int(row.stars),
+            "stars": int(getattr(row, star_column)),
             "employment": float(row.employment),
             "lq": float(row.lq),
             "wage_per_employee": float(row.wage_per_employee),
@@ -523,15 +711,21 @@ def find_strengths(
                 ("dynamism", "dynamism_star"),
             )
             if _is_one(getattr(row, col))
+            and not (col == "size_star" and not getattr(row, "size_credited", True))
         ]
-        return f"{name}: {int(row.stars)} stars ({', '.join(which)}); {describe(row)}"
+        stars = int(getattr(row, "credited_stars", row.stars))
+        rests = f"rests on the {', '.join(which)} star{'s' if len(which) > 1 else ''}"
+        return f"{name}: {stars} stars — {rests}; {describe(row)}"
 
     # (kind, the clusters that qualify, the column they are ranked by, the sentence)
     kinds = [
         (
             "star_cluster",
-            traded[traded["stars"] >= s["star_cluster_min_stars"]],
-            ["stars", "lq"],
+            traded[
+                (traded[star_column] >= s["star_cluster_min_stars"])
+                & (traded["lq"] >= s["strength_min_lq"])
+            ],
+            [star_column, "lq"],
             star_sentence,
         ),
         (
@@ -593,29 +787,132 @@ class Advice:
     recommendation: Recommendation
     step_name: str
     priority: int
-    addresses: list[str]  # names of the detected challenges it answers
+    addresses: list[str]  # names of the region's challenges it answers
+    reason: str = ""  # why it was chosen, in words
+    components: dict = field(default_factory=dict)  # severity, agreement, breadth
+    challenge_ids: list[str] = field(default_factory=list)
+
+    @property
+    def priority_explained(self) -> str:
+        c = self.components
+        if not c:
+            return f"priority {self.priority}"
+        return (
+            f"priority {self.priority} = severity {c['severity']} + agreement "
+            f"{c['agreement']} + breadth {c['breadth']}"
+        )
 
 
-def recommend(challenges: list[Challenge], params: AssessmentParameters) -> list[Advice]:
-    """Catalogue entries that answer the detected challenges, prioritised by severity.
+@dataclass(frozen=True)
+class RegionChallenge:
+    """A challenge the report lists: detected, named by the consultants, or both."""
 
-    Priority = the highest severity among the challenges an entry answers, plus one for each
-    further challenge it answers; ties go to the earlier step of the transition process.
+    id: str
+    name: str
+    severity: int  # detected severity; consultants only: ``consultant_only_severity``
+    source: str  # "both", "indicators only", "consultants only"
+
+
+def region_challenges(
+    challenges: list[Challenge], params: AssessmentParameters, region_id: str | None = None
+) -> list[RegionChallenge]:
+    """Every challenge of the region's report: the detected ones and those only the
+    consultants name (``consultant_findings.yaml``), most severe first."""
+    w = {**PRIORITY_DEFAULTS, **params.priority}
+    named = set(params.findings.get(region_id, {}).get("challenges", [])) if region_id else set()
+    out = [
+        RegionChallenge(c.id, c.name, c.severity, "both" if c.id in named else "indicators only")
+        for c in challenges
+    ]
+    detected = {c.id for c in challenges}
+    out += [
+        RegionChallenge(cid, d.name, int(w["consultant_only_severity"]), "consultants only")
+        for cid, d in params.challenges.items()
+        if cid in named and cid not in detected
+    ]
+    return sorted(out, key=lambda c: (-c.severity, c.source != "both", c.id))
+
+
+def recommend(
+    challenges: list[Challenge], params: AssessmentParameters, region_id: str | None = None
+) -> list[Advice]:
+    """Catalogue entries that answer every challenge of the region (detected or named by the
+    consultants), each with its priority score and the reason it was chosen.
+
+    Priority = severity + agreement + breadth: *severity* is the highest severity among the
+    region's challenges the entry serves (a consultants-only challenge counts as
+    ``consultant_only_severity``); *agreement* is ``agreement_bonus`` when consultants and
+    indicators agree on one of them; *breadth* is ``per_further_challenge`` for each further
+    challenge served. For each challenge the ``per_challenge`` best entries are chosen, so
+    every challenge is answered; general entries (diagnosis, monitoring: ``general: true``)
+    are listed only when the region has no challenge at all, so the section is never empty.
+    Ties go to the earlier step of the transition process.
     """
-    severity = {c.id: c.severity for c in challenges}
-    names = {c.id: c.name for c in challenges}
-    advice = []
+    w = {**PRIORITY_DEFAULTS, **params.priority}
+    cases = {c.id: c for c in region_challenges(challenges, params, region_id)}
+    scored = []
     for rec in params.recommendations:
-        hit = [cid for cid in rec.challenges if cid in severity]
-        if not hit:
+        served = [cid for cid in rec.challenges if cid in cases]
+        if not served or rec.general:
             continue
-        priority = max(severity[c] for c in hit) + (len(hit) - 1)
+        components = {
+            "severity": max(cases[c].severity for c in served),
+            "agreement": int(w["agreement_bonus"])
+            if any(cases[c].source == "both" for c in served)
+            else 0,
+            "breadth": int(w["per_further_challenge"]) * (len(served) - 1),
+        }
+        scored.append((rec, served, components, sum(components.values())))
+    scored.sort(key=lambda t: (-t[3], t[0].step, t[0].id))
+    chosen: dict[str, list[str]] = {}  # recommendation id -> challenges it was chosen for
+    for cid in cases:
+        picks = [t for t in scored if cid in t[1]][: int(w["per_challenge"])]
+        for t in picks:
+            chosen.setdefault(t[0].id, []).append(cid)
+    advice = []
+    for rec, served, components, priority in scored:
+        if rec.id not in chosen:
+            continue
+        reasons = [f"{cases[c].name} ({_source_words(cases[c])})" for c in chosen[rec.id]]
+        others = [cases[c].name for c in served if c not in chosen[rec.id]]
+        reason = "chosen for " + "; ".join(reasons)
+        if others:
+            reason += "; also serves " + "; ".join(others)
         advice.append(
             Advice(
-                rec, params.steps.get(rec.step, str(rec.step)), priority, [names[c] for c in hit]
+                rec,
+                params.steps.get(rec.step, str(rec.step)),
+                priority,
+                [cases[c].name for c in served],
+                reason,
+                components,
+                list(served),
             )
         )
-    return sorted(advice, key=lambda a: (-a.priority, a.recommendation.step, a.recommendation.id))
+    if not advice:
+        for rec in (r for r in params.recommendations if r.general):
+            advice.append(
+                Advice(
+                    rec,
+                    params.steps.get(rec.step, str(rec.step)),
+                    0,
+                    [],
+                    "no challenge was detected or named for the region: keep the diagnosis "
+                    "current and watch for change",
+                    {"severity": 0, "agreement": 0, "breadth": 0},
+                    [],
+                )
+            )
+    return advice
+
+
+def _source_words(c: RegionChallenge) -> str:
+    severity = SEVERITY_LABELS.get(c.severity, str(c.severity))
+    if c.source == "both":
+        return f"{severity}, indicators and consultants agree"
+    if c.source == "consultants only":
+        return "named by the consultants, not confirmed by the indicators"
+    return f"{severity}, from the indicators"
 
 
 def compare_findings(

@@ -107,6 +107,9 @@ def stars_chart(
     ax.set_xticks(range(5))
     ax.set_xlabel("stars (one each: size, specialisation, productivity, dynamism)", fontsize=8)
     ax.set_title(title or "Leading clusters by stars")
+    fig.text_alternative = "Bar chart of the leading clusters' stars (0-4): " + "; ".join(
+        f"{names.get(s, s)} {int(n)}" for s, n in zip(t["sector"], t["stars"], strict=True)
+    )
     return _finish(fig, ax, synthetic)
 
 
@@ -137,20 +140,33 @@ def bubble_chart(
         ax.set_xscale("log")
         ax.axvline(1, color="#888", linestyle="--", linewidth=0.8)
         ax.axhline(0, color="#888", linestyle="--", linewidth=0.8)
-        # Labels point left of the bubble when it sits in the right half, so none is cut off.
+        # Each label starts at its bubble's edge (radius = sqrt(area) / 2 points), on the side
+        # facing the middle of the chart, so none runs off the axes or floats far away.
         low, high = np.log10(t["lq"].min()), np.log10(t["lq"].max())
         middle = 10 ** ((low + high) / 2)
+        radius = np.sqrt(sizes.clip(lower=10)) / 2
         for row in t.sort_values("employment", ascending=False).head(label_top).itertuples():
             right_half = row.lq > middle
+            gap = float(radius[row.Index]) + 2
             ax.annotate(
                 _short(names.get(row.sector, row.sector)),
                 (row.lq, 100 * row.growth),
                 fontsize=7,
-                xytext=(-4 if right_half else 4, 4),
+                xytext=(-gap if right_half else gap, 0),
                 textcoords="offset points",
                 ha="right" if right_half else "left",
+                va="center",
+                annotation_clip=True,
             )
-        ax.margins(x=0.08, y=0.12)
+        ax.margins(x=0.15, y=0.15)
+    fig.text_alternative = (
+        "Bubble chart of specialisation (LQ, log scale) against employment growth (% a year), "
+        "bubble size = employment: "
+        + "; ".join(
+            f"{names.get(r.sector, r.sector)} LQ {r.lq:.2f}, {100 * r.growth:+.1f} %"
+            for r in t.sort_values("employment", ascending=False).head(8).itertuples()
+        )
+    )
     ax.set_xlabel("location quotient (log scale)")
     ax.set_ylabel("employment growth, % a year")
     ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
@@ -175,6 +191,9 @@ def size_chart(
     )
     ax.set_xlabel("persons employed")
     ax.set_title(title or "Largest clusters")
+    fig.text_alternative = "Bar chart of the largest clusters by persons employed: " + "; ".join(
+        f"{names.get(s, s)} {e:,.0f}" for s, e in zip(t["sector"], t["employment"], strict=True)
+    )
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_persons))
     return _finish(fig, ax, synthetic)
@@ -211,7 +230,107 @@ def dimension_chart(
     ax.set_xlabel("score (0-100, 50 = EU median)")
     ax.set_title(title or "Regional Ecosystem Scoreboard")
     ax.legend(loc="lower right", fontsize=8)
+    fig.text_alternative = (
+        "Bar chart of scoreboard dimension scores (50 = EU median): "
+        + "; ".join(
+            f"{n} {v:.0f} (peers {p:.0f})"
+            for n, v, p in zip(
+                labels, own["score"], peer.reindex(own.index).fillna(np.nan), strict=True
+            )
+        )
+    )
     return _finish(fig, ax, synthetic)
+
+
+def trend_chart(
+    history: pd.DataFrame,
+    sectors: list[str],
+    names: dict[str, str],
+    *,
+    synthetic: bool = False,
+) -> Figure | None:
+    """Employment (persons) and LQ of the given clusters over the years of ``history``
+    (region, sector, year, employment, lq); ``None`` with fewer than two years."""
+    h = history[history["sector"].isin(sectors)]
+    if h["year"].nunique() < 2:
+        return None
+    fig = Figure(figsize=(7.5, 3.4), dpi=90)
+    left, right = fig.subplots(1, 2)
+    for sector in sectors:
+        rows = h[h["sector"] == sector].sort_values("year")
+        label = _short(names.get(sector, sector), 24)
+        left.plot(rows["year"], rows["employment"], marker="o", markersize=3, label=label)
+        right.plot(rows["year"], rows["lq"], marker="o", markersize=3, label=label)
+    left.set_title("Employment (persons)", fontsize=9)
+    right.set_title("Location quotient", fontsize=9)
+    right.axhline(1, color="#888", linestyle="--", linewidth=0.8)
+    left.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_persons))
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.tick_params(labelsize=7)
+    right.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.subplots_adjust(left=0.09, right=0.72, wspace=0.3, bottom=0.15 if synthetic else 0.1)
+    if synthetic:
+        fig.text(0.99, 0.01, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8, color="#b00")
+    first, last = int(h["year"].min()), int(h["year"].max())
+    fig.text_alternative = f"Line charts of employment and LQ, {first}-{last}: " + "; ".join(
+        f"{names.get(s, s)}: "
+        + ", ".join(
+            f"{int(r.year)} {r.employment:,.0f} (LQ {r.lq:.2f})"
+            for r in h[h["sector"] == s].sort_values("year").iloc[[0, -1]].itertuples()
+        )
+        for s in sectors
+        if (h["sector"] == s).any()
+    )
+    return fig
+
+
+def region_map(
+    geometry,
+    values: pd.Series,
+    members: list[str],
+    *,
+    title: str = "",
+    legend_title: str = "cluster stars",
+    synthetic: bool = False,
+    margin: float = 6.0,
+) -> Figure | None:
+    """A NUTS-2 choropleth around the region (``members``, outlined in black) and its
+    neighbours: ``values`` maps region codes to classes 0-4 (stars). ``None`` without a
+    boundary of any member."""
+    from toolkit.geo import choropleth
+
+    rings = [
+        ring
+        for code in members
+        for polygon in geometry.shapes.get(code, [])
+        for ring in polygon[:1]
+    ]
+    if geometry is None or not rings:
+        return None
+    points = np.concatenate(rings)
+    west, south = points.min(axis=0)
+    east, north = points.max(axis=0)
+    extent = (west - margin, east + margin, south - margin / 1.6, north + margin / 1.6)
+    fig = choropleth(
+        geometry,
+        values,
+        title=title,
+        legend_title=legend_title,
+        extent=extent,
+        synthetic=synthetic,
+    )
+    fig.raster = True  # see svg_figure
+    ax = fig.axes[0]
+    for ring in rings:
+        ax.plot(ring[:, 0], ring[:, 1], color="black", linewidth=1.2)
+    shown = values.reindex(members).dropna()
+    fig.text_alternative = (
+        f"Map of {title or 'the region'} and its neighbours, regions coloured by "
+        f"{legend_title}; the region's own codes: "
+        + ", ".join(f"{c} {int(v)}" for c, v in shown.items())
+    )
+    return fig
 
 
 def _short(name: str, limit: int = 28) -> str:
@@ -230,16 +349,40 @@ def _persons(value: float, _position=None) -> str:
     return f"{value:.0f}"
 
 
-def show(fig: Figure | None) -> None:
-    """Display a figure in a notebook as a PNG (embedded in the HTML) and release it; nothing
-    for ``None`` (a chart without data)."""
+RASTER_DPI = 200  # dots per inch of the charts drawn as images (maps)
+
+
+def svg_figure(fig: Figure, alt: str = "") -> str:
+    """The figure as an HTML ``<img>`` of its SVG (vector: sharp in print and PDF), with its
+    text alternative (``fig.text_alternative`` unless ``alt`` is given) as ``alt``."""
+    import base64
+    import html
     from io import BytesIO
 
-    from IPython.display import Image, display
+    buffer = BytesIO()
+    if getattr(fig, "raster", False):
+        # Maps: thousands of boundary paths make a heavy SVG (slow to print); a 200 dpi PNG
+        # stays sharp on A4 at a fraction of the cost.
+        fig.savefig(buffer, format="png", dpi=RASTER_DPI)
+        mime = "image/png"
+    else:
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "eocic"}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        mime = "image/svg+xml"
+    alt = alt or getattr(fig, "text_alternative", "") or "chart"
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = fig.get_size_inches()[0]
+    return (
+        f'<figure class="chart"><img src="data:{mime};base64,{data}" '
+        f'alt="{html.escape(alt)}" style="width:{width:.1f}in;max-width:100%"></figure>'
+    )
+
+
+def show(fig: Figure | None, alt: str = "") -> None:
+    """Display a figure in a notebook as an embedded SVG with its text alternative (see
+    ``svg_figure``); nothing for ``None`` (a chart without data)."""
+    from IPython.display import HTML, display
 
     if fig is None:
         return
-
-    buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi)
-    display(Image(data=buffer.getvalue(), format="png"))
+    display(HTML(svg_figure(fig, alt)))

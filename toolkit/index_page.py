@@ -39,10 +39,18 @@ def write_index(out: Path, results: list[RegionResult], synthetic: bool, joint: 
     rows = []
     for r in sorted(results, key=lambda r: r.region_name):
         s = r.summary or {}
+        ok = r.status in ("ok", "skipped")
         link = (
             f"<a href='{e(r.region_id)}/assessment.html'>{e(r.region_name)}</a>"
-            if r.status in ("ok", "skipped")
+            if ok
             else e(r.region_name)
+        )
+        views = (
+            f"<a href='{e(r.region_id)}/assessment.html'>HTML</a> · "
+            f"<a href='{e(r.region_id)}/assessment.pdf'>PDF</a>"
+            + (f" · <a href='{e(s['app_link'])}'>app</a>" if s.get("app_link") else "")
+            if ok
+            else ""
         )
         status = (
             ""
@@ -50,7 +58,7 @@ def write_index(out: Path, results: list[RegionResult], synthetic: bool, joint: 
             else f"<span class='bad'>failed: {e(r.error)}</span>"
         )
         rows.append(
-            f"<tr><td>{link}</td><td>{e(r.region_id)}</td>"
+            f"<tr><td>{link}</td><td>{e(r.region_id)}</td><td>{views}</td>"
             f"<td class='n'>{e(str(s.get('starred', '')))}</td>"
             f"<td class='n'>{e(str(s.get('star_clusters', '')))}</td>"
             f"<td>{e(s.get('top_clusters', ''))}</td><td>{e(s.get('top_challenges', ''))}"
@@ -64,7 +72,8 @@ def write_index(out: Path, results: list[RegionResult], synthetic: bool, joint: 
     )
     joint_link = (
         "<p><a href='joint_challenges.html'>Joint challenges across the regions</a> "
-        "(matrix also as <a href='joint_challenges.csv'>CSV</a>)</p>"
+        "(also as <a href='joint_challenges.pdf'>PDF</a>; matrix as "
+        "<a href='joint_challenges.csv'>CSV</a>)</p>"
         if joint
         else ""
     )
@@ -75,7 +84,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-ali
 td.n{{text-align:right}}.synthetic{{border:2px solid #b00;background:#fee;padding:8px;
 font-weight:bold}}.bad{{color:#b00}}</style></head><body>
 <h1>EOCIC regional assessments</h1>{banner}{joint_link}
-<table><thead><tr><th>Region</th><th>Id</th><th>Clusters with stars</th>
+<table><thead><tr><th>Region</th><th>Id</th><th>Report</th><th>Clusters with stars</th>
 <th>Star clusters (2+)</th><th>Leading clusters</th><th>Top challenges</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}

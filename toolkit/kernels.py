@@ -134,7 +134,6 @@ def run_task(task: RegionTask) -> RegionResult:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
-    from nbconvert import HTMLExporter
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -169,17 +168,29 @@ def run_task(task: RegionTask) -> RegionResult:
         result = RegionResult(task.region_id, task.region_name, "failed", seconds, cell, error)
     else:
         summary = take_index_record(nb)
+        from toolkit.report import html_exporter, pdf_bytes
+
         exporter = getattr(_LOCAL, "exporter", None)
         if exporter is None:  # reused: its templates load once per worker (~0.07 s a region)
-            exporter = HTMLExporter(
-                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-            )
-            _LOCAL.exporter = exporter
-        body, _ = exporter.from_notebook_node(
-            nb, resources={"metadata": {"name": f"{task.region_name} — EOCIC assessment"}}
-        )
+            exporter = html_exporter()  # offline: no CDN script
+            _LOCAL.exporter, _LOCAL.pdf_exporter = exporter, html_exporter(pdf=True)
+        title = f"{task.region_name} — EOCIC assessment"
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
         write_atomic(out_dir / f"{task.stem}.ipynb", nbformat.writes(nb))
         write_atomic(out_dir / f"{task.stem}.html", body)
+        # The PDF beside the HTML, from the same executed notebook (A4, contents, page numbers).
+        data_year = summary.get("year") or ""
+        header = f"{task.region_name} — EOCIC assessment" + (
+            f" · data {data_year}" if data_year else ""
+        )
+        pdf = pdf_bytes(
+            nb,
+            title,
+            header,
+            exporter=_LOCAL.pdf_exporter,
+            landscape=task.stem != "assessment",  # the joint matrix is wide
+        )
+        write_atomic(out_dir / f"{task.stem}.pdf", pdf)
         stale = out_dir / f"{task.stem}.failed.ipynb"
         if stale.exists():
             stale.unlink()

@@ -33,6 +33,7 @@ class Prepared:
 def prepare(ws: Workspace, params=None) -> Prepared:
     """Compute metrics (regions as given and regions of analysis), scoreboard and dimensions."""
     from toolkit.assessment import load_assessment_parameters
+    from toolkit.growth import warm_cache
     from toolkit.scoreboard import dimension_scores, scoreboard
 
     params = params or load_assessment_parameters(indicators=ws.indicators)
@@ -41,6 +42,7 @@ def prepare(ws: Workspace, params=None) -> Prepared:
     sb = scoreboard(
         ws.analysis_context, ws.indicators, ws.year, union_ids=[u.id for u in ws.unions]
     )
+    warm_cache(ws, int(params.strengths["star_cluster_min_stars"]))  # the growth sections' data
     return Prepared(ws, sb, dimension_scores(sb, ws.indicators.dimensions), params)
 
 

@@ -141,15 +141,57 @@ def peer_regions(
     return _peers(metrics, context, str(region_id), int(year), n, set(exclude))
 
 
-def workspace_peers(ws, region_key: str, n: int = 5) -> list[str]:
+EU27 = frozenset(
+    "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+# The EU's outermost regions (NUTS 2016): far from the mainland economy, never peers unless asked.
+OUTERMOST = frozenset({"FRY1", "FRY2", "FRY3", "FRY4", "FRY5", "ES70", "PT20", "PT30"})
+
+
+def peer_pool(
+    codes: Iterable[str],
+    members: Iterable[str],
+    *,
+    same_nuts_level: bool = True,
+    outermost: bool = False,
+    non_eu: bool = False,
+) -> set[str]:
+    """The NUTS codes that may be peers of a region whose NUTS codes are ``members``: by
+    default mainland EU-27 regions of the members' NUTS level (code length); the outermost
+    regions (``OUTERMOST``) and regions outside the EU-27 only when asked."""
+    members = list(members)
+    levels = {len(m) for m in members}
+    pool = set()
+    for code in codes:
+        code = str(code)
+        if same_nuts_level and len(code) not in levels:
+            continue
+        if not outermost and code in OUTERMOST:
+            continue
+        if not non_eu and code[:2] not in EU27:
+            continue
+        pool.add(code)
+    return pool
+
+
+def workspace_peers(ws, region_key: str, n: int = 5, pool: dict | None = None) -> list[str]:
     """``peer_regions`` for a region of a workspace, as reports and apps use it: ranked in
     the right table (regions of analysis in place of their members for a union), leaving out
-    the other regions of analysis and the region's own members."""
+    the other regions of analysis and the region's own members. Similarity adds size (total
+    employment, log ratio) to sector structure and development level; the candidates are
+    ``peer_pool`` (``pool``: its options, default ``parameters/assessment.yaml`` peer_pool
+    defaults) for NUTS regions, every region otherwise."""
+    from toolkit.assessment import PEER_POOL_DEFAULTS
+
     region = ws.resolve(region_key)
     unions = {u.id for u in ws.unions}
     table = ws.analysis_metrics if ws.is_union(region.id) else ws.metrics
     banned = (unions | set(region.members)) - {region.id}
-    return _peers(table, ws.analysis_context, region.id, ws.year, n, banned)
+    if ws.provenance.get("regions", "NUTS 2016") == "NUTS 2016":
+        codes = set(table["region"].astype(str).unique()) - unions
+        allowed = peer_pool(codes, region.members, **{**PEER_POOL_DEFAULTS, **(pool or {})})
+        banned |= codes - allowed
+    return _peers(table, ws.analysis_context, region.id, ws.year, n, banned, size=True)
 
 
 def _peers(
@@ -159,6 +201,8 @@ def _peers(
     year: int,
     n: int,
     exclude: set[str],
+    *,
+    size: bool = False,
 ) -> list[str]:
     traded = base_rows(metrics)
     shares = traded.pivot_table(
@@ -182,6 +226,13 @@ def _peers(
             with np.errstate(divide="ignore", invalid="ignore"):
                 gap = np.abs(np.log(other / own))
             distance = distance + np.where(np.isnan(gap), 1.0, gap)
+    if size:  # size: total employment of the base sectors, compared on a log scale
+        totals = traded.groupby("region")["employment"].sum()
+        own_total = totals.get(region_id, np.nan)
+        if pd.notna(own_total) and own_total > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.abs(np.log(totals.reindex(candidates).to_numpy(float) / own_total))
+            distance = distance + np.where(np.isfinite(ratio), ratio, 1.0)
     order = np.argsort(distance, kind="stable")[:n]
     return [str(candidates[i]) for i in order]
 
