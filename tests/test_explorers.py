@@ -41,6 +41,13 @@ def panel(data) -> pd.DataFrame:
     return data.ws.panel
 
 
+@pytest.fixture(autouse=True)
+def fresh_selection(data):
+    """Each test starts as a new page does: nothing selected yet (views share the page's
+    selection, so one test's year would otherwise carry into the next)."""
+    data.selection = E.Selection()
+
+
 def independent_lq(panel: pd.DataFrame, sectors: pd.DataFrame, year: int) -> pd.Series:
     """LQ = (E[r,s] / E[r]) / (E[Europe,s] / E[Europe]); totals over traded sectors only."""
     p = panel[panel["year"] == year]
@@ -195,7 +202,10 @@ def test_sector_view_filters_by_country_and_sorts(data, panel):
     lq = independent_lq(panel, data.ws.sectors, data.ws.year).xs("TC04", level="sector")
     np.testing.assert_allclose(table["LQ"], lq.reindex(table["Region code"]))
     assert table["LQ"].is_monotonic_increasing
-    # the ranking chart shows the top regions by LQ, largest first
+    # the chart follows the table: its first 20 rows, in the table's (ascending) order
+    assert list(view.ranking_chart.data["region"]) == list(table["Region code"].head(20))
+    assert view.ranking_chart.data["lq"].is_monotonic_increasing
+    view.order.value = False
     top = lq.reindex(sorted(expected_regions)).sort_values(ascending=False).head(20)
     assert list(view.ranking_chart.data["region"]) == list(top.index)
     view.sector_picker.value = "TC05"
@@ -258,7 +268,11 @@ def test_scoreboard_peers_and_indicator_values(data):
     codes = [i for i in data.ws.indicators.scoreboard() if i.code in ctx.columns]
     assert list(table["Indicator"]) == [i.name for i in codes]
     np.testing.assert_allclose(table["Region"], [row[i.code] for i in codes])
-    peer_rows = ctx[ctx["region"].isin(view.peers) & (ctx["year"] == data.ws.year)]
+    # a peer without a value in the analysis year brings its latest earlier one
+    from toolkit.scoreboard import context_for_year
+
+    latest = context_for_year(ctx, data.ws.year)
+    peer_rows = latest[latest["region"].isin(view.peers)]
     np.testing.assert_allclose(table["Peer median"], [peer_rows[i.code].median() for i in codes])
     assert set(view.dimension_chart.data["dimension"]) == {i.dimension for i in codes}
 
@@ -335,10 +349,10 @@ def test_table_exports_read_back_to_the_same_table():
     table = pd.DataFrame({"Region": ["Liège", PAYLOAD], "Stars": [2, 0], "LQ": [1.25, 0.5]})
     csv = export.table_bytes(table, "csv", notice="SYNTHETIC")
     text = csv.decode("utf-8-sig")
-    assert text.startswith("# SYNTHETIC\n")
-    pd.testing.assert_frame_equal(
-        pd.read_csv(io.StringIO(text), comment="#"), table, check_dtype=False
-    )
+    assert text.startswith("Region,Stars,LQ\n")  # the header row first: any reader reads it
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(text)), table, check_dtype=False)
+    about = export.about_bytes("t", "SYNTHETIC", list(table.columns)).decode()
+    assert "SYNTHETIC" in about and "Region, Stars, LQ" in about
     xlsx = export.table_bytes(table, "xlsx", sheet="a/b:c", notice="SYNTHETIC")
     assert xlsx.startswith(b"PK")
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
@@ -358,6 +372,7 @@ def test_download_links_carry_escaped_names_and_decodable_files(figure):
         "x_script.pdf",
         "t.csv",
         "t.xlsx",
+        "t_about.txt",
     ]
     payloads = {name: base64.b64decode(b64) for name, _, b64 in links}
     assert payloads["x_script.png"].startswith(b"\x89PNG")
@@ -373,7 +388,10 @@ def test_view_download_links_match_the_current_table(data):
     links = view.table.links.value
     b64 = re.search(r'download="[^"]+\.csv" href="data:text/csv;base64,([^"]+)"', links)[1]
     csv = base64.b64decode(b64).decode("utf-8-sig")
-    exported = pd.read_csv(io.StringIO(csv), comment="#")
+    exported = pd.read_csv(io.StringIO(csv))
+    assert list(exported.columns[:3]) == ["region", "sector", "year"]
+    assert set(exported["sector"]) == {"TC10"} and set(exported["year"]) == {data.ws.year}
+    assert list(exported["region"]) == list(exported["Region code"])
     assert sorted(exported["Region code"]) == sorted(view.table.data["Region code"])
     assert all(code.startswith("FR") for code in exported["Region code"])
 
@@ -430,7 +448,7 @@ def test_app_notebooks_are_thin_and_committed_without_outputs():
         assert all(c.get("outputs") == [] and c.get("execution_count") is None for c in code)
         source = "".join(code[0]["source"])
         name = re.search(r'open_view\("(\w+)"\)', source)[1]
-        assert name == "app" or name in E.VIEWS
+        assert name in ("app", "index") or name in E.VIEWS
 
 
 def test_app_kernels_load_the_prepared_bundle_without_validating(tmp_path):

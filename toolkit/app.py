@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from toolkit import paths
@@ -25,18 +27,34 @@ from toolkit.sources import APP_PREPARED, DataSources
 
 # The pages: notebook file -> what it shows (the tree page lists them in this order).
 APP_NOTEBOOKS = {
+    "index.ipynb": "start page",
     "app.ipynb": "all views in tabs",
     "overview.ipynb": "Regional Performance Overview",
     "portfolio.ipynb": "Regional Cluster Portfolio",
     "sector.ipynb": "Data by Sector",
     "map.ipynb": "Regional Cluster Strength by Sector (map)",
     "scoreboard.ipynb": "Regional Ecosystem Scoreboard",
+    "trends.ipynb": "Trends",
     "help.ipynb": "Help",
 }
+TEMPLATE = "eocic"  # toolkit/apps/voila/templates/eocic: the start page replaces the file list
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_GRACE = 10.0  # seconds Voilà and its kernels get to stop before they are killed
 
 
 def apps_dir() -> Path:
     return paths.notebooks_dir() / "apps"
+
+
+def template_root() -> Path:
+    """The folder to put on ``JUPYTER_PATH`` so Voilà finds the apps' template."""
+    return Path(__file__).resolve().parent / "apps"
+
+
+def with_template_path(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the apps' template folder first on ``JUPYTER_PATH``."""
+    parts = [str(template_root()), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    return dict(env, JUPYTER_PATH=os.pathsep.join(dict.fromkeys(parts)))
 
 
 def voila_command(
@@ -52,6 +70,7 @@ def voila_command(
 ) -> list[str]:
     """The Voilà command line serving the app folder (or one app notebook); ``root`` serves
     another folder with the same settings (the benchmark's baseline notebook)."""
+    serves_apps = root is None and notebook is None
     root = apps_dir() if root is None else Path(root)
     target = root / notebook if notebook else root
     command = [
@@ -75,6 +94,9 @@ def voila_command(
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
     ]
+    if serves_apps:
+        # "/" opens the start page (index.ipynb) instead of Voilà's list of files.
+        command.append(f"--template={TEMPLATE}")
     if pool_size > 0:
         command += [
             "--preheat_kernel=True",
@@ -91,7 +113,7 @@ def app_environment(
 ) -> dict[str, str]:
     """The server's environment: the data sources for the kernels (``EOCIC_APP_SOURCES``) and
     the boundary file for the map (``EOCIC_GEOJSON``), checked to exist."""
-    env = sources.to_env(dict(os.environ if base is None else base))
+    env = with_template_path(sources.to_env(dict(os.environ if base is None else base)))
     if geojson is not None:
         path = Path(geojson).expanduser()
         if not path.is_file():
@@ -157,7 +179,7 @@ def cmd_app(args) -> int:
         base_url=base_url,
     )
     if args.print_command:
-        print(" ".join(command))
+        print(f"JUPYTER_PATH={template_root()} " + " ".join(command))
         return 0
     folder = Path(tempfile.mkdtemp(prefix="eocic-app-"))  # private to this server
     try:
@@ -178,10 +200,103 @@ def _serve(args, env: dict[str, str], command: list[str], base_url: str) -> int:
         )
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"serving the apps on http://{shown}:{args.port}{base_url} (Ctrl-C to stop)", flush=True)
+    return run_until_stopped(command, env)
+
+
+def run_until_stopped(command: list[str], env: dict[str, str]) -> int:
+    """Run Voilà in a process group of its own until it exits or this process gets SIGTERM,
+    SIGINT or SIGHUP; then stop Voilà and every kernel it started (kernels have process
+    groups of their own), killing what is still alive after ``STOP_GRACE`` seconds. The
+    caller removes the temporary folder afterwards."""
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    stopped: list[int] = []
+
+    def stop(signum, _frame) -> None:
+        stopped.append(signum)
+        _terminate(process, _descendants(process.pid))
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = process.wait()
+                break
+            except KeyboardInterrupt:  # a second Ctrl-C while stopping
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _terminate(process, _descendants(process.pid) if process.poll() is None else [])
+    return 0 if stopped else code
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (``ps``: POSIX, no extra dependency)."""
+    try:
+        out = subprocess.run(
+            ["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            children.setdefault(int(parts[1]), []).append(int(parts[0]))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _terminate(process: subprocess.Popen, others: list[int]) -> None:
+    """SIGTERM to Voilà's group and to each of ``others`` (its kernels), SIGKILL to what is
+    left after ``STOP_GRACE`` seconds."""
+    _signal_group(process.pid, signal.SIGTERM)
+    for pid in others:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    while time.monotonic() < deadline:
+        if process.poll() is not None and not any(_alive(p) for p in others):
+            break
+        time.sleep(0.1)
+    if _alive(process.pid):
+        _signal_group(process.pid, signal.SIGKILL)
+    for pid in others:
+        if _alive(pid):
+            _signal(pid, signal.SIGKILL)
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:  # a zombie (exited, not yet reaped by its parent) counts as gone
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def cmd_geo(args) -> int:

@@ -26,7 +26,9 @@ TABLE_FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-MIME_TYPES = {**CHART_FORMATS, **TABLE_FORMATS}
+MIME_TYPES = {**CHART_FORMATS, **TABLE_FORMATS, "txt": "text/plain"}
+PNG_DPI = 200  # print quality for a report or a slide
+KEY_COLUMNS = ("region", "sector", "year")  # always in a table download, first, in this order
 # Chromium refuses data: URLs longer than 2 MB; a bigger file gets a note instead of a link.
 MAX_DATA_URL_BYTES = 1_500_000
 
@@ -38,10 +40,10 @@ def safe_filename(stem: str, max_length: int = 80) -> str:
     return (clean or "export")[:max_length]
 
 
-def figure_bytes(fig: Figure, fmt: str, dpi: int = 100, *, tight: bool = True) -> bytes:
-    """The figure saved as PNG, SVG or PDF (bytes). Creation dates are left out of the
-    metadata so the same chart always gives the same bytes. ``tight=False`` skips the extra
-    layout pass of a tight bounding box (for figures already laid out: twice as fast)."""
+def figure_bytes(fig: Figure, fmt: str, dpi: int = PNG_DPI, *, tight: bool = True) -> bytes:
+    """The figure saved as PNG (``dpi``, default 200), SVG or PDF (bytes). Creation dates are
+    left out of the metadata so the same chart always gives the same bytes. ``tight=False``
+    skips the extra layout pass of a tight bounding box (for figures already laid out)."""
     fmt = fmt.lower()
     if fmt not in CHART_FORMATS:
         raise ValueError(f"chart format must be one of {', '.join(CHART_FORMATS)}, got {fmt!r}")
@@ -65,18 +67,29 @@ def screen_svg(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def table_bytes(table: pd.DataFrame, fmt: str, *, sheet: str = "data", notice: str = "") -> bytes:
-    """The table as CSV (UTF-8 with BOM so Excel reads accents) or as an Excel workbook.
+def with_keys(table: pd.DataFrame, **keys: object) -> pd.DataFrame:
+    """The table with the key columns ``region``, ``sector`` and ``year`` first, so another
+    tool can join it: a key the table lacks is filled with the value given (the selection it
+    was made for; empty when the table has none), a key it has is moved to the front."""
+    out = table.copy()
+    for key in reversed(KEY_COLUMNS):
+        values = out.pop(key) if key in out.columns else keys.get(key)
+        out.insert(0, key, values if values is not None else pd.NA)
+    if "year" in out.columns:
+        out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    return out
 
-    ``notice`` (e.g. the synthetic-data notice) goes in a first ``#`` comment line of the CSV
-    and in a second sheet ``about`` of the workbook, so an exported file keeps its label.
+
+def table_bytes(table: pd.DataFrame, fmt: str, *, sheet: str = "data", notice: str = "") -> bytes:
+    """The table as CSV (UTF-8 with BOM so Excel reads accents; the header row first, no
+    comment line, so any CSV reader reads it) or as an Excel workbook.
+
+    ``notice`` (e.g. the synthetic-data notice) goes into a second sheet ``about`` of the
+    workbook; for a CSV it travels in a separate text file (``about_bytes``).
     """
     fmt = fmt.lower()
     if fmt == "csv":
-        text = table.to_csv(index=False, lineterminator="\n")
-        if notice:
-            text = f"# {notice}\n{text}"
-        return ("\ufeff" + text).encode("utf-8")
+        return ("\ufeff" + table.to_csv(index=False, lineterminator="\n")).encode("utf-8")
     if fmt == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -85,6 +98,17 @@ def table_bytes(table: pd.DataFrame, fmt: str, *, sheet: str = "data", notice: s
                 pd.DataFrame({"about": [notice]}).to_excel(writer, sheet_name="about", index=False)
         return buffer.getvalue()
     raise ValueError(f"table format must be one of {', '.join(TABLE_FORMATS)}, got {fmt!r}")
+
+
+def about_bytes(stem: str, notice: str = "", columns: list[str] | None = None) -> bytes:
+    """The metadata of a CSV download as a text file beside it: what the file is, the
+    notice (synthetic data), its columns."""
+    lines = [f"{stem}.csv: exported by the EOCIC Cluster Toolkit web apps"]
+    if notice:
+        lines.append(notice)
+    if columns:
+        lines.append("columns: " + ", ".join(str(c) for c in columns))
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def data_url(payload: bytes, mime: str) -> str:
@@ -130,7 +154,7 @@ def table_links(
     notice: str = "",
     formats: tuple[str, ...] = tuple(TABLE_FORMATS),
 ) -> str:
-    """Download links for a whole table as CSV and Excel (HTML)."""
+    """Download links for a whole table as CSV and Excel, and the CSV's metadata (HTML)."""
     name = safe_filename(stem)
     links = []
     for fmt in formats:
@@ -140,7 +164,31 @@ def table_links(
             links.append(f"<span>{label}: table too large for a browser download</span>")
         else:
             links.append(anchor(payload, f"{name}.{fmt}", label))
+    if "csv" in formats:
+        about = about_bytes(name, notice, list(table.columns))
+        links.append(anchor(about, f"{name}_about.txt", "About (txt)"))
     return _bar("Download table:", links)
+
+
+def blob_script(payload: bytes, filename: str, target_id: str, label: str) -> str:
+    """JavaScript that turns ``payload`` into a Blob and puts a download link to it in the
+    element ``target_id``: for files too large for a ``data:`` URL (the whole data base)."""
+    import json
+
+    ext = filename.rsplit(".", 1)[-1].lower()
+    mime = MIME_TYPES.get(ext, "application/octet-stream")
+    b64 = base64.b64encode(payload).decode("ascii")
+    return (
+        "(function(){const raw=atob(" + json.dumps(b64) + ");"
+        "const bytes=new Uint8Array(raw.length);"
+        "for(let i=0;i<raw.length;i++){bytes[i]=raw.charCodeAt(i);}"
+        "const url=URL.createObjectURL(new Blob([bytes],{type:" + json.dumps(mime) + "}));"
+        "const a=document.createElement('a');a.href=url;"
+        f"a.download={json.dumps(filename)};a.textContent={json.dumps(label)};"
+        f"a.className='eocic-download eocic-download-{html.escape(ext)}';"
+        "const box=document.getElementById(" + json.dumps(target_id) + ");"
+        "if(box){box.appendChild(a);box.appendChild(document.createTextNode(' '));}})();"
+    )
 
 
 def _bar(title: str, links: list[str]) -> str:

@@ -301,8 +301,9 @@ def choropleth(
 ) -> Figure:
     """Regions coloured by an integer class 0-4 (``values``: code -> stars); regions of the
     geometry without a value are drawn white. Plate carrée with the aspect of 52° N."""
-    fig = Figure(figsize=(7.0, 6.2), dpi=90)
+    fig = Figure(figsize=(8.0, 6.2), dpi=90)
     ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.01, right=0.84, top=0.94, bottom=0.04)
     classes = values.dropna().astype(int).clip(0, len(STAR_COLOURS) - 1)
     patches, colours = [], []
     for code, polygons in geometry.shapes.items():
@@ -322,10 +323,79 @@ def choropleth(
     ax.set_axis_off()
     handles = [Patch(color=c, label=str(i)) for i, c in enumerate(STAR_COLOURS)]
     handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#737373", label="no data"))
-    ax.legend(handles=handles, title=legend_title, loc="upper left", fontsize=7, title_fontsize=8)
+    # Beside the map, never over land (it once covered Iceland).
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=7,
+        title_fontsize=8,
+    )
     ax.set_title(title, fontsize=10)
     if source_note:
         fig.text(0.01, 0.01, source_note, fontsize=6, color="#555")
     if synthetic:
         fig.text(0.99, 0.01, "synthetic demo data", ha="right", fontsize=8, color="#b00")
     return fig
+
+
+def svg_map(
+    geometry: Geometry,
+    fills: dict[str, str],
+    titles: dict[str, str],
+    *,
+    selected: str | None = None,
+    extent: tuple[float, float, float, float] | None = EUROPE_EXTENT,
+    width: int = 640,
+    css_class: str = "eocic-map-svg",
+) -> str:
+    """The regions as an SVG drawn by the browser: one ``<path>`` per region with its fill,
+    ``data-region`` (its code, for a click) and a ``<title>`` (the hover text, escaped).
+    Plate carrée with the aspect of 52° N; coordinates rounded to what the width shows.
+    Regions without a fill are drawn white, outside ``extent`` left off."""
+    import html
+
+    lon0, lon1, lat0, lat1 = extent or _bounds(geometry)
+    aspect = 1.0 / np.cos(np.radians(52.0))
+    scale = width / (lon1 - lon0)
+    height = int(round((lat1 - lat0) * aspect * scale))
+    paths = []
+    for code, polygons in geometry.shapes.items():
+        parts = []
+        for polygon in polygons:
+            for ring in polygon:
+                x = np.round((ring[:, 0] - lon0) * scale, 1)
+                y = np.round((lat1 - ring[:, 1]) * aspect * scale, 1)
+                if x.max() < 0 or x.min() > width or y.max() < 0 or y.min() > height:
+                    continue
+                keep = np.ones(len(x), dtype=bool)
+                keep[1:] = (np.diff(x) != 0) | (np.diff(y) != 0)
+                if keep.sum() < 3:
+                    continue
+                points = " ".join(f"{a:g},{b:g}" for a, b in zip(x[keep], y[keep], strict=True))
+                parts.append(f"M{points}Z")
+        if not parts:
+            continue
+        name = html.escape(str(code), quote=True)
+        cls = "eocic-region eocic-selected" if code == selected else "eocic-region"
+        paths.append(
+            f'<path class="{cls}" data-region="{name}" fill="{fills.get(code, NO_DATA_COLOUR)}"'
+            f' d="{"".join(parts)}"><title>{html.escape(titles.get(code, code))}</title></path>'
+        )
+    return (
+        f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+        f'{height}" width="100%" style="max-width:{width}px;background:#eef3f7" '
+        f'stroke="#737373" stroke-width="0.4" fill-rule="evenodd">{"".join(paths)}</svg>'
+    )
+
+
+def _bounds(geometry: Geometry) -> tuple[float, float, float, float]:
+    rings = [ring for polygons in geometry.shapes.values() for p in polygons for ring in p]
+    points = np.concatenate(rings) if rings else np.zeros((1, 2))
+    return (
+        float(points[:, 0].min()),
+        float(points[:, 0].max()),
+        float(points[:, 1].min()),
+        float(points[:, 1].max()),
+    )

@@ -7,7 +7,10 @@ Measures, on the demo data:
   sector view), with a half-second pause between changes as a user reading the chart makes;
 - memory (RSS) per open session, i.e. per app kernel;
 - concurrent sessions: 20 pages kept open at once, each must show its chart and follow a
-  change without error.
+  change without error;
+- 20 visitors at once: 20 pages asked for in the same second, the time each waits for its
+  first chart (from its own navigation start, measured in the page), and the memory of the
+  kernels they hold.
 
 Targets (issue 4): <= 3 s cold, <= 1 s preheated, <= 300 ms per update, 20 sessions.
 Baseline, side by side: the same Voilà settings serving a notebook of one widget (its floor).
@@ -358,8 +361,59 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
         )
         for context, _ in pages:
             context.close()
+        server.wait_idle()
+        _visitors_at_once(browser, server)
     finally:
         server.stop()
+
+
+FIRST_CHART = """
+window.__eocicChart = null;
+new MutationObserver((_m, obs) => {
+  if (document.querySelector('img.eocic-chart')) {
+    window.__eocicChart = performance.now(); obs.disconnect();
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+
+
+def _visitors_at_once(browser, server: Server) -> None:
+    """``SESSIONS`` visitors open the overview in the same second; each one's wait for its
+    first chart is measured in its page (navigation start to the chart in the DOM)."""
+    before = {k.pid for k in server.kernels()}
+    visitors = []
+    for _ in range(SESSIONS):
+        context = browser.new_context(viewport={"width": 1300, "height": 1400})
+        context.add_init_script(FIRST_CHART)
+        page = context.new_page()
+        page.goto(f"{server.base}/voila/render/overview.ipynb", wait_until="commit")
+        visitors.append((context, page))
+    waits, failures = [], 0
+    for _, page in visitors:
+        try:
+            page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+            page.wait_for_function("() => window.__eocicChart !== null", timeout=TIMEOUT_MS)
+            waits.append(page.evaluate("window.__eocicChart") / 1000)
+        except Exception as exc:
+            failures += 1
+            print(f"  visitor failed: {type(exc).__name__}: {str(exc)[:200]}")
+    kernels = [k for k in server.kernels() if k.pid not in before]
+    rss = [k.memory_info().rss / 2**20 for k in kernels]
+    within = sum(w <= 10 for w in waits)
+    if waits:
+        print(
+            f"{SESSIONS} visitors at once -> first chart: {_fmt(waits)}; {within}/{SESSIONS} "
+            f"within 10 s, {failures} failures  target 20 within 10 s "
+            f"{'OK' if within == SESSIONS else 'MISSED'}"
+        )
+        print("  per visitor (s): " + " ".join(f"{w:.1f}" for w in waits))
+    if rss:
+        print(
+            f"  memory per visitor (kernel RSS): median {statistics.median(rss):.0f} MiB, "
+            f"{sum(rss) / 1024:.1f} GiB for {len(rss)} kernels"
+        )
+    for context, _ in visitors:
+        context.close()
 
 
 if __name__ == "__main__":

@@ -198,12 +198,17 @@ def check_table_downloads(view: Page, panel: str, stem: str) -> pd.DataFrame:
     )
     name, raw = view.download(panel, "csv")
     assert name == f"{stem}.csv"
-    text = raw.decode("utf-8-sig")
-    assert text.startswith("# SYNTHETIC DEMO DATA")
-    exported = pd.read_csv(io.StringIO(text), comment="#")
+    # a plain CSV: the header row first, read by pandas with no option
+    exported = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     shown = view.table(panel)
-    assert list(exported.columns) == list(shown.columns) and len(exported) == rows
-    assert list(exported.iloc[:, 0].astype(str))[: len(shown)] == list(shown.iloc[:, 0])
+    keys = ["region", "sector", "year"]
+    assert list(exported.columns[:3]) == keys, list(exported.columns)
+    extra = [c for c in shown.columns if c not in keys]
+    assert list(exported.columns[3:]) == extra and len(exported) == rows
+    assert list(exported[extra[0]].astype(str))[: len(shown)] == list(shown[extra[0]])
+    assert exported["year"].notna().all()
+    name, about = view.download(panel, "txt")
+    assert name == f"{stem}_about.txt" and b"SYNTHETIC DEMO DATA" in about
     name, xlsx = view.download(panel, "xlsx")
     assert name == f"{stem}.xlsx" and xlsx.startswith(b"PK")
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
@@ -221,6 +226,8 @@ def test_only_the_app_notebooks_are_served(server):
     assert status == 200
     names = {item["name"] for item in __import__("json").loads(tree)["content"]}
     assert names == {
+        "index.ipynb",
+        "trends.ipynb",
         "app.ipynb",
         "overview.ipynb",
         "portfolio.ipynb",
@@ -348,15 +355,19 @@ def test_sector_view_filters_by_country_and_sorts(server, browser):
 
 
 def test_map_uses_the_given_boundaries_and_follows_the_sector(server, browser):
-    view = Page(browser, server, "map.ipynb")
+    view = Page(browser, server, "map.ipynb", wait_for=".eocic-map-svg path")
     page = view.page
     try:
         assert "nuts2_mini.geojson" in page.locator(".eocic-map-note").inner_text()
-        old = view.src("map-chart")
+        old = view.page.locator(f".eocic-panel-map-chart {CHART}").get_attribute("src")
         page.locator(".eocic-sector-picker select").select_option(
             label="Textile Manufacturing (TC42)"
         )
-        view.wait_changed("map-chart", old)
+        page.wait_for_function(
+            "(old) => document.querySelector('.eocic-panel-map-chart img').src !== old",
+            arg=old,
+            timeout=TIMEOUT,
+        )
         assert "Textile Manufacturing" in page.locator(".eocic-heading").inner_text()
         check_chart_downloads(view, "map-chart", "map_TC42_stars")
         exported = check_table_downloads(view, "map-table", "map_TC42_stars")
@@ -382,7 +393,15 @@ def test_scoreboard_follows_region_and_peers(server, browser):
         assert page.locator(".eocic-region-name").inner_text() == "Saxony"
         check_chart_downloads(view, "dimension-chart", "scoreboard_saxony_scoreboard")
         exported = check_table_downloads(view, "scoreboard-table", "scoreboard_saxony_scoreboard")
-        assert set(exported["Against EU"]) <= {"above", "below", "at"}
+        words = {f"{a} ({b})" for a in ("better", "worse") for b in ("higher", "lower")}
+        assert set(exported["Against EU"]) <= words | {"same", "n/a"}
+        # the direction decides the word: a higher unemployment rate is worse
+        rows = exported[exported["Higher is"] == "worse"]
+        higher = rows["Region"] > rows["EU median"]
+        assert set(rows.loc[higher, "Against EU"]) <= {"worse (higher)"}
+        assert set(rows.loc[~higher & (rows["Region"] < rows["EU median"]), "Against EU"]) <= {
+            "better (lower)"
+        }
         view.assert_clean()
     finally:
         view.close()
@@ -440,6 +459,186 @@ def test_exported_csv_of_the_payload_region_keeps_the_name_as_text(server, brows
         _, raw = view.download("sector-table", "csv")
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
         assert any(PAYLOAD in row for row in rows)
+        view.assert_clean()
+    finally:
+        view.close()
+
+
+# --- the product: start page, deep links, interactive map, comparison, trends, exports ------
+
+
+def test_start_page_lists_the_views_and_finds_a_region(server, browser):
+    view = Page(browser, server, "index.ipynb", wait_for=".eocic-landing h3")
+    page = view.page
+    try:
+        text = page.locator(".eocic-landing").inner_text()
+        assert "analysis year 2020" in text and "Regional Ecosystem Scoreboard" in text
+        assert page.locator(".eocic-views li").count() == 8
+        page.locator(".eocic-search input").fill("Lombardia")
+        link = page.locator(".eocic-found a", has_text="Regional Cluster Portfolio")
+        link.wait_for(timeout=TIMEOUT)
+        assert link.get_attribute("href") == "portfolio.ipynb?region=ITC4"
+        view.assert_clean()
+    finally:
+        view.close()
+    # "/" opens the start page, not Voilà's list of files
+    context = browser.new_context()
+    try:
+        start = context.new_page()
+        start.goto(server + "/")
+        start.wait_for_selector(".eocic-landing h3", timeout=TIMEOUT)
+        assert start.url.endswith("/voila/render/index.ipynb")
+    finally:
+        context.close()
+
+
+def test_tab_titles_are_not_cut(server, browser):
+    app = Page(browser, server, "app.ipynb")
+    try:
+        tab = app.page.locator(".lm-TabBar-tab", has_text="Regional Performance Overview")
+        label = tab.locator(".lm-TabBar-tabLabel")
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    finally:
+        app.close()
+
+
+def test_deep_link_opens_the_region_and_the_url_follows_the_selection(server, browser):
+    view = Page(browser, server, "portfolio.ipynb?region=ITC4&compare=FI1D")
+    page = view.page
+    try:
+        assert page.locator(".eocic-region-name").inner_text() == "Lombardia"
+        assert page.locator(".eocic-region input").input_value().endswith("(ITC4)")
+        # the scoreboard is linked from the view, with the region
+        link = page.locator(".eocic-nav a[data-page=scoreboard]")
+        assert link.get_attribute("href") == "scoreboard.ipynb?region=ITC4&compare=FI1D"
+        old = view.src("ranking-chart")
+        page.locator(".eocic-region input").fill("DED2")
+        view.wait_changed("ranking-chart", old)
+        # the kernel's script put the new selection into the address bar
+        page.wait_for_function(
+            "() => window.location.search === '?region=DED2&compare=FI1D'", timeout=TIMEOUT
+        )
+        link.click()
+        page.wait_for_selector(f".eocic-view-scoreboard {CHART}", timeout=TIMEOUT)
+        page.wait_for_function(
+            "() => document.querySelector('.eocic-region-name')?.innerText === 'Dresden'",
+            timeout=TIMEOUT,
+        )
+        view.assert_clean()
+    finally:
+        view.close()
+
+
+def test_map_hover_shows_the_region_value_and_a_click_selects_it(server, browser):
+    view = Page(browser, server, "map.ipynb?sector=TC42", wait_for=".eocic-map-svg path")
+    page = view.page
+    try:
+        table = view.table("map-table").set_index("Region code")
+        drawn = set(page.locator(".eocic-map-svg path[data-region]").evaluate_all(
+            "ps => ps.map(p => p.getAttribute('data-region'))"
+        ))  # fmt: skip
+        code = next(c for c in table.index if c in drawn and c != EVIL)
+        region = page.locator(f'.eocic-map-svg path[data-region="{code}"]')
+        region.hover()
+        tip = page.locator(".eocic-tip")
+        tip.wait_for(state="visible", timeout=TIMEOUT)
+        text = tip.inner_text()
+        stars = int(table.loc[code, "Stars"])
+        assert f"({code}): {stars} star" in text and "employed" in text, text
+        assert region.locator("title").text_content() == text
+        region.click()
+        page.wait_for_selector(".eocic-map-svg path.eocic-selected", timeout=TIMEOUT)
+        assert page.locator(".eocic-map-selected").inner_text().startswith("Selected:")
+        assert code in page.locator(".eocic-map-selected").inner_text()
+        page.wait_for_function(
+            "(c) => window.location.search.includes('region=' + c)", arg=code, timeout=TIMEOUT
+        )
+        before = page.locator(".eocic-map-svg").get_attribute("viewBox")
+        old_path = page.locator(".eocic-map-svg path.eocic-selected").get_attribute("d")
+        page.locator(".eocic-zoom-in").click()
+        page.wait_for_function(
+            "(d) => document.querySelector('.eocic-map-svg path.eocic-selected')"
+            "?.getAttribute('d') !== d",
+            arg=old_path,
+            timeout=TIMEOUT,
+        )
+        assert page.locator(".eocic-map-svg").get_attribute("viewBox") == before
+        view.assert_clean()
+    finally:
+        view.close()
+
+
+def test_three_regions_side_by_side_on_portfolio_and_scoreboard(server, browser):
+    panel = "compare-table"
+    for notebook in ("portfolio.ipynb", "scoreboard.ipynb"):
+        view = Page(browser, server, f"{notebook}?region=ITC4")
+        page = view.page
+        try:
+            for region in ("FI1D", "DED2"):
+                page.locator(".eocic-compare input").fill(region)
+                page.wait_for_function(
+                    "(r) => Array.from(document.querySelectorAll('.eocic-compare-chip'))"
+                    ".some(b => b.innerText.includes('(' + r + ')'))",
+                    arg=region,
+                    timeout=TIMEOUT,
+                )
+            page.wait_for_function(
+                "() => { const t = document.querySelector('.eocic-panel-compare-table table');"
+                " return t && new Set(Array.from(t.querySelectorAll('tbody tr td:nth-child(2)'))"
+                ".map(c => c.innerText)).size === 3; }",
+                timeout=TIMEOUT,
+            )
+            assert page.locator(f".eocic-panel-compare-chart {CHART}").is_visible()
+            codes = set(view.table(panel)["Region code"])
+            assert codes == {"ITC4", "FI1D", "DED2"}
+            page.wait_for_function(
+                "() => window.location.search.includes('compare=FI1D,DED2')", timeout=TIMEOUT
+            )
+            view.assert_clean()
+        finally:
+            view.close()
+
+
+def test_trend_chart_of_a_region_and_csv_read_back(server, browser):
+    view = Page(browser, server, "trends.ipynb?region=ITC4")
+    page = view.page
+    try:
+        assert page.locator(".eocic-region-name").inner_text() == "Lombardia"
+        shown = view.table("trend-table")
+        assert set(shown["region"]) == {"ITC4"}
+        assert sorted(set(shown["year"])) == [str(y) for y in range(2011, 2021)]  # no "2,020"
+        name, raw = view.download("trend-table", "csv")
+        exported = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+        assert list(exported.columns[:3]) == ["region", "sector", "year"]
+        assert exported["year"].dtype.kind == "i" and exported["sector"].nunique() == 5
+        old = view.src("trend-chart")
+        page.locator(".eocic-trend-mode button", has_text="A sector's regions").click()
+        view.wait_changed("trend-chart", old)
+        assert page.locator(".eocic-sector-name").count() == 1
+        view.assert_clean()
+    finally:
+        view.close()
+
+
+def test_whole_data_base_download_and_print_view(server, browser):
+    view = Page(browser, server, "help.ipynb", wait_for=".eocic-help h3")
+    page = view.page
+    try:
+        page.locator(".eocic-database").click()
+        link = page.locator("#eocic-database-links a.eocic-download-csv")
+        link.wait_for(timeout=TIMEOUT)
+        with page.expect_download(timeout=TIMEOUT) as info:
+            link.click()
+        table = pd.read_csv(info.value.path(), encoding="utf-8-sig")
+        assert list(table.columns[:3]) == ["region", "sector", "year"]
+        assert table["region"].nunique() > 250 and table["sector"].nunique() > 50
+        with page.expect_download(timeout=TIMEOUT) as info:
+            page.locator("#eocic-database-links a.eocic-download-xlsx").click()
+        assert Path(info.value.path()).read_bytes().startswith(b"PK")
+        assert page.locator(".eocic-print").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator(".eocic-print").is_visible()
+        assert not page.locator(".eocic-nav").first.is_visible()
         view.assert_clean()
     finally:
         view.close()

@@ -1,0 +1,192 @@
+"""The apps as a product, driven from Python: the selection and its URL form, the selection
+carried from view to view, "better"/"worse" by an indicator's direction, years as years,
+download tables with their key columns, PNG at 200 dpi, labels that never overlap (measured
+with the Agg renderer), comparison of regions, trends, the start page and the data base."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from toolkit import explorers as E
+from toolkit import export, geo
+from toolkit.apps.figures import _renderer, bubble_chart, overlapping
+from toolkit.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def data() -> E.AppData:
+    return E.AppData(Workspace.load())
+
+
+@pytest.fixture(autouse=True)
+def fresh_selection(data):
+    data.selection = E.Selection()
+
+
+def test_selection_round_trips_through_the_query_string():
+    sel = E.Selection.from_query("?region=BE3&sector=TC04&year=2018&compare=FI1D,DED2,FI1D")
+    assert (sel.region, sel.sector, sel.year, sel.compare) == (
+        "BE3",
+        "TC04",
+        2018,
+        ["FI1D", "DED2"],
+    )
+    assert sel.query() == "region=BE3&sector=TC04&year=2018&compare=FI1D,DED2"
+    assert E.Selection.from_query(sel.query()) == sel
+    bad = E.Selection.from_query("year=20x&compare=" + ",".join(f"R{i}" for i in range(15)))
+    assert bad.year is None and len(bad.compare) == E.MAX_COMPARED
+    assert E.page_link("portfolio.ipynb", E.Selection(region="ITC4")) == (
+        "portfolio.ipynb?region=ITC4"
+    )
+
+
+def test_region_chosen_in_one_view_is_the_next_views_region(data):
+    overview = E.RegionalPerformanceOverview(data)
+    overview.select_region("ITC4")
+    overview.year.value = 2016
+    portfolio = E.RegionalClusterPortfolio(data)
+    assert portfolio.region == "ITC4"
+    assert 'href="scoreboard.ipynb?region=ITC4&amp;year=2016"' in portfolio.nav.value
+    assert (
+        "replaceState" in portfolio.script.sent[-2] or "replaceState" in portfolio.script.sent[-1]
+    )
+    app = E.ClusterMappingApp(data)
+    app.views["overview"].select_region("FI1D")
+    assert app.open("scoreboard").region == "FI1D"
+
+
+def test_query_string_of_the_visit_selects_the_region(data, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "region=ITC4&compare=FI1D,DED2,nowhere")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    view = E.RegionalClusterPortfolio(data)
+    assert view.region == "ITC4" and view.compare.regions == ["FI1D", "DED2"]
+    assert set(view.compare_table.data["Region code"]) == {"ITC4", "FI1D", "DED2"}
+
+
+def test_better_and_worse_follow_the_indicators_direction():
+    got = E.standing([19.0, 10.0, 19.0, 5.0, np.nan], [14.9, 14.9, 14.9, 5.0, 1.0],
+                     [False, False, True, True, True])  # fmt: skip
+    assert list(got) == ["worse (higher)", "better (lower)", "better (higher)", "same", "n/a"]
+
+
+def test_scoreboard_table_says_a_higher_unemployment_rate_is_worse(data):
+    view = E.EcosystemScoreboard(data, region="ITC4")
+    table = view.table.data
+    worse_when_higher = table[table["Higher is"] == "worse"]
+    assert not worse_when_higher.empty
+    higher = worse_when_higher["Region"] > worse_when_higher["EU median"]
+    assert set(worse_when_higher.loc[higher, "Against EU"]) <= {"worse (higher)"}
+
+
+def test_years_show_as_years_not_thousands():
+    html = E.html_table(pd.DataFrame({"Data year": [2020, 2019], "Employment": [12000, 5]}))
+    assert ">2020<" in html and "2,020" not in html and ">12,000<" in html
+
+
+def test_download_tables_lead_with_region_sector_and_year(data):
+    view = E.RegionalPerformanceOverview(data, region="ITC4")
+    table = view.cluster_table.download_table()
+    assert list(table.columns[:3]) == ["region", "sector", "year"]
+    assert set(table["region"]) == {"ITC4"} and set(table["year"]) == {data.ws.year}
+    assert list(table["sector"]) == list(view.cluster_table.data["Code"])
+    context = view.context_table.download_table()
+    assert list(context.columns[:3]) == ["region", "sector", "year"]
+    csv = export.table_bytes(table, "csv")
+    back = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert list(back.columns) == list(table.columns) and len(back) == len(table)
+
+
+def test_png_downloads_are_200_dpi(data):
+    view = E.DataBySector(data, sector="TC04")
+    png = export.figure_bytes(view.ranking_chart.figure, "png")
+    dpi = Image.open(io.BytesIO(png)).info["dpi"]
+    assert round(dpi[0]) == 200
+
+
+@pytest.mark.parametrize("region", ["ITC4", "FI1D", "DED2", "BE31", "ES13", "wallonia"])
+def test_bubble_labels_and_log_ticks_never_overlap(data, region):
+    fig = bubble_chart(data.clusters(region), data.ws.sector_names, label_top=10)
+    ax = fig.axes[0]
+    renderer = _renderer(fig)
+    fig.draw(renderer)
+    labels = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(labels) >= 3  # most labels find a place
+    assert not overlapping(labels)
+    ticks = [t for t in ax.xaxis.get_ticklabels(which="both") if t.get_visible() and t.get_text()]
+    assert not overlapping(t.get_window_extent(renderer) for t in ticks)
+
+
+def test_overlap_check_sees_overlapping_boxes():
+    from matplotlib.transforms import Bbox
+
+    assert overlapping([Bbox([[0, 0], [2, 2]]), Bbox([[1, 1], [3, 3]])])
+    assert not overlapping([Bbox([[0, 0], [1, 1]]), Bbox([[2, 2], [3, 3]])])
+
+
+def test_sector_chart_follows_the_tables_order(data):
+    view = E.DataBySector(data, sector="TC04")
+    view.sort_by.value = "lq"
+    view.order.value = True
+    assert list(view.ranking_chart.data["region"]) == list(view.table.data["Region code"].head(20))
+
+
+def test_trends_give_every_year_of_a_regions_leading_clusters(data):
+    view = E.Trends(data, region="ITC4")
+    rows = view.chart.data
+    assert sorted(rows["year"].unique()) == data.years
+    assert rows["sector"].nunique() == 5 and set(rows["region"]) == {"ITC4"}
+    one = rows[(rows["sector"] == rows["sector"].iloc[0]) & (rows["year"] == 2016)]
+    expected = data.metrics(2016)
+    expected = expected[
+        (expected["region"] == "ITC4") & (expected["sector"] == one["sector"].iloc[0])
+    ]
+    assert float(one["employment"].iloc[0]) == float(expected["employment"].iloc[0])
+    view.mode.value = "sector"
+    assert view.chart.data["sector"].nunique() == 1
+
+
+def test_map_hover_text_and_click_select_a_region(data):
+    view = E.ClusterStrengthMap(data, sector="TC42")
+    assert view.has_map and 'data-region="ITC4"' in view.map_svg.value
+    rows = view.rows().set_index("region")
+    stars = int(rows.loc["ITC4", "stars"])
+    assert f"Lombardia (ITC4): {stars} star" in view.map_svg.value
+    view.select_on_map("ITC4")
+    assert 'class="eocic-region eocic-selected" data-region="ITC4"' in view.map_svg.value
+    assert "scoreboard.ipynb?region=ITC4" in view.clicked.value
+    assert data.selection.region == "ITC4"
+    europe = view.extent()
+    view._set_zoom(2)
+    lon0, lon1, _, _ = view.extent()
+    assert lon1 - lon0 == pytest.approx((europe[1] - europe[0]) / 4)
+
+
+def test_svg_map_escapes_names_and_keeps_holes():
+    geometry = geo.Geometry({"X1": [[np.array([[0, 40], [10, 40], [10, 50], [0, 50.0]])]]}, "t")
+    svg = geo.svg_map(geometry, {"X1": "#123456"}, {"X1": "<b>&</b>"}, extent=(0, 10, 40, 50))
+    assert "<title>&lt;b&gt;&amp;&lt;/b&gt;</title>" in svg and 'fill="#123456"' in svg
+
+
+def test_start_page_finds_regions_and_sectors(data):
+    page = E.Landing(data)
+    assert "analysis year <b>2020</b>" in page.about.value
+    page.search.value = "lombardia"
+    assert 'href="portfolio.ipynb?region=ITC4"' in page.results.value
+    page.search.value = "TC04"
+    assert 'href="map.ipynb?sector=TC04"' in page.results.value
+    page.search.value = "<i>nowhere</i>"
+    assert "&lt;i&gt;" in page.results.value
+
+
+def test_whole_data_base_has_every_region_and_sector(data):
+    table = E.database_table(data)
+    assert list(table.columns[:3]) == ["region", "sector", "year"]
+    metrics = data.ws.metrics
+    assert set(metrics["region"]) <= set(table["region"])
+    assert table["sector"].nunique() == metrics["sector"].nunique()
+    assert "wallonia" in set(table["region"])
