@@ -45,6 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit import paths
+from toolkit.benchmark import AREA_AGGREGATE, EXTRA_REGIO
 from toolkit.data import write_csv_atomic, write_parquet_atomic
 from toolkit.errors import BadInputError, Problem, ToolkitError
 from toolkit.nace import (
@@ -77,8 +78,6 @@ _CELL = re.compile(
 )
 # geo codes that are not regions: extra-regio territory (ITZ, ITZZ, ITZZZ in every NUTS
 # version; CZ itself is Czechia, CZZZ its extra-regio) and EU or euro-area totals.
-EXTRA_REGIO = re.compile(r"^[A-Z]{2}Z{1,3}$")
-AREA_AGGREGATE = re.compile(r"^(EU|EA|EEA|EFTA)\d*(_\d{4})?$")
 # columns of a long frame that are not dimensions of the dataset
 _NOT_DIMENSIONS = {"geo", "year", "time", "value", "flag", "freq"}
 

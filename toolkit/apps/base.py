@@ -403,6 +403,22 @@ class Explorer:
         return picker
 
 
+class ComparesRegions:
+    """For a view with a ``CompareBox`` (``self.compare``): the selection it reads from and
+    writes to the address is the region and the regions compared with it."""
+
+    def apply_selection(self, selection: Selection) -> None:
+        self.set_region(selection.region)
+        self.compare.set(selection.compare)
+
+    def current(self) -> dict[str, object]:
+        return {"region": self.region, "compare": list(self.compare.regions)}
+
+    def compared(self) -> list[str]:
+        """The selected region first, then the regions it is compared with."""
+        return [self.region] + [r for r in self.compare.regions if r != self.region]
+
+
 class CompareBox:
     """Up to ``MAX_COMPARED`` regions to compare with the selected one: a box to type a
     region in (added when it matches one) and a button per region to take it off again.

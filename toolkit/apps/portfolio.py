@@ -6,12 +6,11 @@ from __future__ import annotations
 import ipywidgets as W
 import pandas as pd
 
-from toolkit.apps.base import CompareBox, Explorer
+from toolkit.apps.base import CompareBox, ComparesRegions, Explorer
 from toolkit.apps.data import mpl_text
 from toolkit.apps.figures import bar_chart, bubble_chart, heatmap
 from toolkit.apps.overview import cluster_table
 from toolkit.apps.panels import ChartPanel, TablePanel
-from toolkit.apps.state import Selection
 from toolkit.presentation import escape as esc
 from toolkit.tables import is_base
 
@@ -22,7 +21,7 @@ RANKINGS = {
 }
 
 
-class RegionalClusterPortfolio(Explorer):
+class RegionalClusterPortfolio(ComparesRegions, Explorer):
     """A region's most productive, most specialised and largest sectors (top N) and its
     portfolio bubble chart (LQ against employment growth, bubble = employment, colour = stars).
     Emerging industries cut across the traded categories, so they are left out here."""
@@ -76,17 +75,6 @@ class RegionalClusterPortfolio(Explorer):
                 self.compare_table.widget,
             ]
         )
-
-    def apply_selection(self, selection: Selection) -> None:
-        self.set_region(selection.region)
-        self.compare.set(selection.compare)
-
-    def current(self) -> dict[str, object]:
-        return {"region": self.region, "compare": list(self.compare.regions)}
-
-    def compared(self) -> list[str]:
-        """The selected region first, then the regions it is compared with."""
-        return [self.region] + [r for r in self.compare.regions if r != self.region]
 
     def comparison(self) -> pd.DataFrame:
         """Long table of the compared regions' base sectors: region, sector, LQ, stars,

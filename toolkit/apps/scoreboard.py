@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit import charts, tables
-from toolkit.apps.base import CompareBox, Explorer
+from toolkit.apps.base import CompareBox, ComparesRegions, Explorer
 from toolkit.apps.data import mpl_text
 from toolkit.apps.figures import heatmap
 from toolkit.apps.panels import ChartPanel, TablePanel
-from toolkit.apps.state import Selection
 from toolkit.presentation import escape as esc
 from toolkit.scoreboard import compare_with_peers
 
@@ -33,7 +32,7 @@ def standing(value, reference, higher_is_better) -> np.ndarray:
     return np.where(np.isnan(value) | np.isnan(reference), "n/a", words)
 
 
-class EcosystemScoreboard(Explorer):
+class EcosystemScoreboard(ComparesRegions, Explorer):
     """The region's dimension scores (0-100, 50 = EU median) against the EU and its peers,
     and each indicator against the EU and peer medians."""
 
@@ -74,16 +73,6 @@ class EcosystemScoreboard(Explorer):
                 self.compare_table.widget,
             ]
         )
-
-    def apply_selection(self, selection: Selection) -> None:
-        self.set_region(selection.region)
-        self.compare.set(selection.compare)
-
-    def current(self) -> dict[str, object]:
-        return {"region": self.region, "compare": list(self.compare.regions)}
-
-    def compared(self) -> list[str]:
-        return [self.region] + [r for r in self.compare.regions if r != self.region]
 
     def _draw_comparison(self) -> None:
         ws = self.ws
