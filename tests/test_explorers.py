@@ -410,6 +410,61 @@ def test_app_command_serves_only_the_app_folder_on_loopback():
     assert "--preheat_kernel=True" not in app.voila_command(9999, pool_size=0)
 
 
+def test_page_pools_reach_voila_as_its_kernel_pools_config(capsys):
+    import shlex
+
+    from toolkit import app
+    from toolkit.cli import main
+
+    assert main(["app", "--print-command", "--pool", "overview=20", "--pool", "index.ipynb=3"]) == 0
+    words = shlex.split(capsys.readouterr().out.split(" ", 1)[1])  # the line runs in a shell
+    [config] = [w for w in words if w.startswith("--VoilaKernelManager.kernel_pools_config=")]
+    pools = json.loads(config.split("=", 1)[1])
+    assert pools == {
+        "default": {"pool_size": 1},
+        "overview.ipynb": {"pool_size": 20},
+        "index.ipynb": {"pool_size": 3},
+    }
+    # a crowd-sized pool waits longer before refilling: 5 s + 2 s per kernel above 4
+    assert "--VoilaKernelManager.fill_delay=37" in words
+    assert app.refill_delay_for(1, {}, None) == 5
+    assert app.refill_delay_for(0, {"index.ipynb": 6}, None) == 9
+    assert app.refill_delay_for(1, {"index.ipynb": 20}, 2.5) == 2.5
+    # with every default pool off, one page's pool still turns preheating on
+    only = app.voila_command(9999, pool_size=0, page_pools={"index.ipynb": 2})
+    assert "--preheat_kernel=True" in only
+    # a pool equal to the default adds nothing
+    assert not any(
+        "kernel_pools_config" in w for w in app.voila_command(9999, page_pools={"index.ipynb": 1})
+    )
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [("nowhere=3", "PAGE one of"), ("overview", "PAGE one of"), ("overview=-1", "whole number"),
+     ("overview=many", "whole number"), ("overview=999", "whole number")],
+)  # fmt: skip
+def test_a_bad_page_pool_is_refused_with_the_option_named(value, message, capsys):
+    from toolkit import app
+    from toolkit.cli import main
+
+    with pytest.raises(BadInputError, match=message):
+        app.parse_page_pools([value])
+    assert main(["app", "--print-command", "--pool", value]) == 2
+    assert "--pool" in capsys.readouterr().err
+
+
+def test_app_command_waits_for_late_outputs_of_a_busy_kernel():
+    from toolkit import app
+
+    def timeouts(command):
+        return [w for w in command if w.startswith("--VoilaExecutor.iopub_timeout=")]
+
+    crowd = timeouts(app.voila_command(9999, page_pools={"index.ipynb": 20}))
+    assert crowd and int(crowd[0].split("=")[1]) >= 60
+    assert not timeouts(app.voila_command(9999))  # small pools keep Voilà's default
+
+
 def test_app_environment_checks_files_and_makes_paths_absolute(tmp_path, monkeypatch):
     from toolkit import app
 

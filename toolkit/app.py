@@ -11,7 +11,9 @@ reach the kernels as ``EOCIC_APP_*`` environment variables, which
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -35,10 +37,16 @@ APP_NOTEBOOKS = {
     "map.ipynb": "Regional Cluster Strength by Sector (map)",
     "scoreboard.ipynb": "Regional Ecosystem Scoreboard",
     "trends.ipynb": "Trends",
+    "network.ipynb": "Related clusters (network)",
+    "partners.ipynb": "Partner finder (ESCP)",
     "help.ipynb": "Help",
 }
 TEMPLATE = "eocic"  # toolkit/apps/voila/templates/eocic: the start page replaces the file list
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+MAX_PAGE_POOL = 200  # preheated kernels one page may keep (each holds about 290 MiB)
+IOPUB_TIMEOUT = 120  # seconds Voilà waits for a notebook's outputs after its cell finished
+REFILL_DELAY = 5.0  # seconds before a taken preheated kernel is replaced (small pools)
+REFILL_PER_KERNEL = 2.0  # more seconds per kernel of a large pool (see refill_delay)
 STOP_GRACE = 10.0  # seconds Voilà and its kernels get to stop before they are killed
 
 
@@ -64,12 +72,15 @@ def voila_command(
     pool_size: int = 1,
     notebook: str | None = None,
     cull_minutes: int = 30,
-    refill_delay: float = 5.0,
+    refill_delay: float = REFILL_DELAY,
     base_url: str = "/",
     root: Path | None = None,
+    page_pools: dict[str, int] | None = None,
 ) -> list[str]:
     """The Voilà command line serving the app folder (or one app notebook); ``root`` serves
-    another folder with the same settings (the benchmark's baseline notebook)."""
+    another folder with the same settings (the benchmark's baseline notebook).
+    ``page_pools`` (notebook -> kernels) overrides ``pool_size`` for some pages, for example
+    the page many visitors arrive at."""
     serves_apps = root is None and notebook is None
     root = apps_dir() if root is None else Path(root)
     target = root / notebook if notebook else root
@@ -97,7 +108,8 @@ def voila_command(
     if serves_apps:
         # "/" opens the start page (index.ipynb) instead of Voilà's list of files.
         command.append(f"--template={TEMPLATE}")
-    if pool_size > 0:
+    page_pools = {name: n for name, n in (page_pools or {}).items() if n != pool_size}
+    if pool_size > 0 or any(n > 0 for n in page_pools.values()):
         command += [
             "--preheat_kernel=True",
             f"--pool_size={pool_size}",
@@ -105,7 +117,54 @@ def voila_command(
             # of the notebook does not compete with the page the visitor just opened.
             f"--VoilaKernelManager.fill_delay={refill_delay:g}",
         ]
+        if max([pool_size, *page_pools.values()]) > 4:
+            # A notebook's last outputs may reach Voilà seconds after its cell finished when
+            # many kernels run it at once (a large pool filling on 2 cores); nbclient's
+            # default of 4 s then drops them and the preheated page stays empty.
+            command.append(f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}")
+        if page_pools:
+            pools = {"default": {"pool_size": pool_size}}
+            pools.update({name: {"pool_size": n} for name, n in sorted(page_pools.items())})
+            config = json.dumps(pools, separators=(",", ":"))
+            command.append(f"--VoilaKernelManager.kernel_pools_config={config}")
     return command
+
+
+def refill_delay_for(pool_size: int, page_pools: dict[str, int], asked: float | None) -> float:
+    """Seconds before a taken preheated kernel is replaced: ``asked`` when given; else
+    ``REFILL_DELAY``, plus ``REFILL_PER_KERNEL`` for each kernel of the largest pool above
+    four, since a crowd takes a large pool at once and its refill (every kernel running the
+    notebook at the same time) would otherwise slow the pages just handed out."""
+    if asked is not None:
+        if asked < 0:
+            raise BadInputError(
+                f"--refill-delay must be 0 or more, got {asked:g}", file="--refill-delay"
+            )
+        return asked
+    largest = max([pool_size, *page_pools.values()])
+    return REFILL_DELAY + REFILL_PER_KERNEL * max(0, largest - 4)
+
+
+def parse_page_pools(values: list[str] | None) -> dict[str, int]:
+    """``--pool PAGE=N`` values (``index=20``, ``overview.ipynb=4``) as notebook -> kernels;
+    an unknown page or a count that is not a whole number from 0 to 200 is a clear error."""
+    pools: dict[str, int] = {}
+    for value in values or []:
+        page, sep, count = value.partition("=")
+        name = page.strip()
+        name = name if name.endswith(".ipynb") else f"{name}.ipynb"
+        if not sep or name not in APP_NOTEBOOKS:
+            pages = ", ".join(n.removesuffix(".ipynb") for n in APP_NOTEBOOKS)
+            raise BadInputError(
+                f"--pool expects PAGE=N with PAGE one of {pages}, got {value!r}", file="--pool"
+            )
+        if not count.strip().isdigit() or int(count) > MAX_PAGE_POOL:
+            raise BadInputError(
+                f"--pool {page}: N must be a whole number from 0 to {MAX_PAGE_POOL}, got {count!r}",
+                file="--pool",
+            )
+        pools[name] = int(count)
+    return pools
 
 
 def app_environment(
@@ -170,6 +229,11 @@ def cmd_app(args) -> int:
             f"--notebook must be one of {', '.join(APP_NOTEBOOKS)}, got {args.notebook!r}",
             file="--notebook",
         )
+    if args.pool_size < 0:
+        raise BadInputError(
+            f"--pool-size must be 0 or more, got {args.pool_size}", file="--pool-size"
+        )
+    page_pools = parse_page_pools(args.pool)
     base_url = "/" + args.base_url.strip("/") + "/" if args.base_url.strip("/") else "/"
     command = voila_command(
         args.port,
@@ -177,9 +241,11 @@ def cmd_app(args) -> int:
         pool_size=args.pool_size,
         notebook=args.notebook,
         base_url=base_url,
+        page_pools=page_pools,
+        refill_delay=refill_delay_for(args.pool_size, page_pools, args.refill_delay),
     )
     if args.print_command:
-        print(f"JUPYTER_PATH={template_root()} " + " ".join(command))
+        print(f"JUPYTER_PATH={shlex.quote(str(template_root()))} " + shlex.join(command))
         return 0
     folder = Path(tempfile.mkdtemp(prefix="eocic-app-"))  # private to this server
     try:

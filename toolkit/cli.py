@@ -290,6 +290,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="preheated kernels kept ready per app notebook (default 1; 0: none)",
     )
+    app.add_argument(
+        "--pool",
+        action="append",
+        metavar="PAGE=N",
+        help="preheated kernels for one page, overriding --pool-size (repeatable): e.g. "
+        "--pool index=20 for 20 visitors arriving at the start page at once; each kernel "
+        "holds about 290 MiB",
+    )
+    app.add_argument(
+        "--refill-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds before a preheated kernel a visitor took is replaced (default: 5, "
+        "longer for pools over 4 kernels, so a crowd's pages are served before the pool "
+        "refills)",
+    )
     app.add_argument("--notebook", help="serve one page only (e.g. portfolio.ipynb)")
     add_data_options(app)
     app.add_argument("--geojson", help="NUTS-2 boundaries (GeoJSON) for the map")

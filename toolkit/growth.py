@@ -4,8 +4,9 @@
 From a ``Workspace`` this module builds what a report shows and the CLI prints: the region's
 diversification opportunities (relatedness density, with the related strengths named), the
 specialisations it gained and lost over the growth period, the stars it narrowly misses and
-how many star clusters looser thresholds would give, and candidate partner regions for a
-sector. Definitions are those of ``toolkit.opportunities``:
+how many star clusters looser thresholds would give, candidate partner regions for a
+sector, and the network of related sectors the apps draw (spanning tree and strongest links
+of phi, laid out once per workspace). Definitions are those of ``toolkit.opportunities``:
 
 * relatedness phi = co-location proximity of the sectors over the regions of the panel as
   given (specialised = LQ >= 1), computed from the base sectors only (those regional totals
@@ -84,6 +85,153 @@ def relatedness(ws) -> pd.DataFrame:
         return opp.proximity(M)
 
     return _cached(ws, "phi", compute)
+
+
+# --- the network of related sectors (the apps' related-clusters view) ------------------------
+
+EXTRA_EDGES = 1.0  # edges drawn beyond the spanning tree, per sector
+MIN_SPACING = 0.07  # the closest two sectors may sit in the layout (share of its width)
+RANK_BLEND = 0.5  # weight of the rank of each coordinate: spreads a dense core evenly
+
+
+def relatedness_network(
+    phi: pd.DataFrame, extra: float = EXTRA_EDGES, min_phi: float = 0.0
+) -> pd.DataFrame:
+    """The edges of the network of related sectors, drawn as Hidalgo et al. (2007) drew the
+    Product Space: the maximum spanning tree of phi (every sector joined to the others by its
+    strongest links), plus the strongest remaining pairs with phi > ``min_phi``, at most
+    ``extra`` x sectors of them (a network of 61 sectors stays readable). Pairs with phi = 0
+    are never edges. Pure; equal proximities are taken in phi's order.
+
+    Columns sector_a, sector_b (in phi's order), phi, tree (an edge of the spanning tree);
+    strongest first.
+    """
+    import networkx as nx
+
+    codes = np.array([str(c) for c in phi.index], dtype=object)
+    values = phi.to_numpy(dtype="float64")
+    i, j = np.triu_indices(len(codes), k=1)
+    weight = values[i, j]
+    positive = weight > 0
+    graph = nx.Graph()
+    graph.add_nodes_from(codes)
+    graph.add_weighted_edges_from(
+        zip(codes[i[positive]], codes[j[positive]], weight[positive], strict=True), weight="phi"
+    )
+    tree = {frozenset(e) for e in nx.maximum_spanning_tree(graph, weight="phi").edges()}
+    edges = pd.DataFrame(
+        {"sector_a": codes[i], "sector_b": codes[j], "phi": weight, "order": np.arange(len(i))}
+    )
+    edges["tree"] = [
+        frozenset(p) in tree for p in zip(edges["sector_a"], edges["sector_b"], strict=True)
+    ]
+    rest = edges[~edges["tree"] & (edges["phi"] > max(min_phi, 0.0))]
+    rest = rest.sort_values(["phi", "order"], ascending=[False, True], kind="stable")
+    chosen = pd.concat([edges[edges["tree"]], rest.head(int(round(extra * len(codes))))])
+    chosen = chosen.sort_values(["phi", "order"], ascending=[False, True], kind="stable")
+    return chosen.drop(columns="order").reset_index(drop=True)
+
+
+def network_positions(
+    edges: pd.DataFrame, sectors: list[str], spacing: float = MIN_SPACING
+) -> pd.DataFrame:
+    """x, y (0 to 1) of each sector, so that related sectors sit close together: stress
+    majorization (as Graphviz's neato) of the network's path lengths, an edge being 1 - phi
+    long, started from classical scaling, so no random seed is involved. The coordinates are
+    then stretched to the unit square, blended half and half with their ranks (a dense core
+    spreads out, the order of the sectors stays), and pairs closer than ``spacing`` are
+    pushed apart (room for their labels). Pure and deterministic: the same network gives the
+    same places."""
+    n = len(sectors)
+    if n < 3:
+        x = np.linspace(0.0, 1.0, n) if n > 1 else np.full(n, 0.5)
+        return pd.DataFrame({"x": x, "y": np.full(n, 0.5)}, index=pd.Index(sectors, name="sector"))
+    xy = _stress_layout(_path_lengths(edges, sectors))
+    xy = _unit_square(xy)
+    ranks = np.argsort(np.argsort(xy, axis=0, kind="stable"), axis=0) / (n - 1)
+    xy = (1 - RANK_BLEND) * xy + RANK_BLEND * ranks
+    # Push apart pairs closer than the spacing (half the shortfall each, a few rounds); two
+    # sectors at one point need a direction, so each index has its own.
+    own_direction = np.stack([np.cos(np.arange(n)), np.sin(np.arange(n))], axis=1)
+    for _ in range(300):
+        delta = xy[:, None, :] - xy[None, :, :]
+        distance = np.hypot(delta[..., 0], delta[..., 1])
+        np.fill_diagonal(distance, np.inf)
+        close = distance < spacing
+        if not close.any():
+            break
+        safe = np.where(distance > 1e-9, distance, 1.0)
+        unit = np.where(
+            (distance > 1e-9)[..., None], delta / safe[..., None], own_direction[:, None]
+        )
+        push = np.where(close, (spacing - distance) / 2 + 1e-4, 0.0)[..., None] * unit
+        xy = np.clip(xy + push.sum(axis=1), 0.0, 1.0)
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]}, index=pd.Index(sectors, name="sector"))
+
+
+def _path_lengths(edges: pd.DataFrame, sectors: list[str]) -> np.ndarray:
+    """Sector x sector shortest path lengths over the network (an edge 1 - phi long, at least
+    a little above 0); sectors not connected are 1.2 x the longest path apart."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(sectors)
+    lengths = np.maximum(1.0 - edges["phi"].to_numpy(dtype="float64"), 1e-3)
+    graph.add_weighted_edges_from(
+        zip(edges["sector_a"], edges["sector_b"], lengths, strict=True), weight="length"
+    )
+    index = {s: k for k, s in enumerate(sectors)}
+    D = np.full((len(sectors), len(sectors)), np.inf)
+    for source, reach in nx.all_pairs_dijkstra_path_length(graph, weight="length"):
+        for target, length in reach.items():
+            D[index[source], index[target]] = length
+    finite = np.isfinite(D) & (D > 0)
+    longest = D[finite].max() if finite.any() else 1.0
+    D = np.where(np.isfinite(D), D, 1.2 * longest)
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def _stress_layout(D: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """2-D points whose distances approach ``D`` (weights 1 / D^2): classical scaling, then
+    the SMACOF iterations. Each axis's sign is fixed (largest coordinate positive)."""
+    n = len(D)
+    centre = np.eye(n) - 1.0 / n
+    values, vectors = np.linalg.eigh(-0.5 * centre @ (D**2) @ centre)
+    top = np.argsort(values)[::-1][:2]
+    xy = vectors[:, top] * np.sqrt(np.maximum(values[top], 1e-12))
+    off = D > 0
+    weight = np.where(off, 1.0 / np.where(off, D, 1.0) ** 2, 0.0)
+    V = -weight
+    np.fill_diagonal(V, weight.sum(axis=1))
+    V_inverse = np.linalg.pinv(V)
+    for _ in range(iterations):
+        delta = xy[:, None, :] - xy[None, :, :]
+        distance = np.hypot(delta[..., 0], delta[..., 1])
+        B = np.where(distance > 1e-12, -weight * D / np.where(distance > 1e-12, distance, 1.0), 0.0)
+        np.fill_diagonal(B, 0.0)
+        np.fill_diagonal(B, -B.sum(axis=1))
+        xy = V_inverse @ B @ xy
+    flip = np.where(np.abs(xy.max(axis=0)) >= np.abs(xy.min(axis=0)), 1.0, -1.0)
+    return xy * flip
+
+
+def _unit_square(xy: np.ndarray) -> np.ndarray:
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    return np.where(high - low > 0, (xy - low) / span, 0.5)
+
+
+def network_layout(ws) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(edges, positions) of the workspace's network of related sectors, computed once per
+    workspace: every region is drawn on the same places, only the colours change."""
+
+    def compute():
+        phi = relatedness(ws)
+        edges = relatedness_network(phi)
+        return edges, network_positions(edges, [str(s) for s in phi.index])
+
+    return _cached(ws, "network", compute)
 
 
 def start_metrics(ws, key: str = "regions") -> pd.DataFrame:

@@ -52,7 +52,7 @@ class Server:
     """``toolkit app`` on a free loopback port, in its own process group; with ``root``, the
     same Voilà settings serving another folder (the baseline)."""
 
-    def __init__(self, pool_size: int, root: Path | None = None):
+    def __init__(self, pool_size: int, root: Path | None = None, extra: tuple[str, ...] = ()):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -60,7 +60,7 @@ class Server:
         env = dict(os.environ, EOCIC_GEO_DOWNLOAD="0")
         if root is None:
             command = [sys.executable, "-m", "toolkit.cli", "app", "--port", str(self.port),
-                       "--pool-size", str(pool_size)]  # fmt: skip
+                       "--pool-size", str(pool_size), *extra]  # fmt: skip
         else:
             from toolkit.app import voila_command
 
@@ -120,21 +120,35 @@ class Server:
 
     def kernels(self) -> list[psutil.Process]:
         voila = psutil.Process(self.process.pid)
-        return [
-            p
-            for p in voila.children(recursive=True)
-            if "ipykernel_launcher" in " ".join(p.cmdline())
-        ]
+        found = []
+        for p in voila.children(recursive=True):
+            try:
+                if "ipykernel_launcher" in " ".join(p.cmdline()):
+                    found.append(p)
+            except psutil.Error:  # gone, or a zombie not yet reaped
+                pass
+        return found
 
     def stop(self) -> None:
+        """SIGTERM, as a user's ``kill`` (``toolkit app`` then stops Voilà and its kernels);
+        whatever is still alive a minute later is killed, so no run leaves a server behind."""
+        try:
+            left = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            left = []
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
+            self.process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
         except ProcessLookupError:
             pass
+        for proc in left:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
         self.log.close()
         os.unlink(self.log.name)
 
@@ -365,6 +379,32 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
         _visitors_at_once(browser, server)
     finally:
         server.stop()
+    # The same crowd with a pool sized for it (``--pool overview=20``).
+    crowd = Server(pool_size=1, extra=("--pool", f"overview={SESSIONS}"))
+    try:
+        needle = f"Kernel pool of overview.ipynb is filled with {SESSIONS} kernel"
+        deadline = time.monotonic() + 300
+        while needle not in crowd.log_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        crowd.wait_idle(timeout=400)
+        print(f"with --pool overview={SESSIONS}:")
+        _visitors_at_once(browser, crowd)
+    finally:
+        crowd.stop()
+
+
+def _chromium_cpu() -> float:
+    """CPU seconds used so far by the benchmark's Chromium processes (the visitors' browsers,
+    which on a real deployment run on the visitors' machines, here share the 2 cores)."""
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
 
 
 FIRST_CHART = """
@@ -377,10 +417,29 @@ new MutationObserver((_m, obs) => {
 """
 
 
+def _server_cpu(server: Server) -> float:
+    """CPU seconds used so far by Voilà and every kernel it started."""
+    total = 0.0
+    try:
+        procs = [psutil.Process(server.process.pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.Error:
+        return total
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def _visitors_at_once(browser, server: Server) -> None:
     """``SESSIONS`` visitors open the overview in the same second; each one's wait for its
     first chart is measured in its page (navigation start to the chart in the DOM)."""
     before = {k.pid for k in server.kernels()}
+    server_cpu = _server_cpu(server)
+    browser_cpu = _chromium_cpu()
     visitors = []
     for _ in range(SESSIONS):
         context = browser.new_context(viewport={"width": 1300, "height": 1400})
@@ -397,9 +456,15 @@ def _visitors_at_once(browser, server: Server) -> None:
         except Exception as exc:
             failures += 1
             print(f"  visitor failed: {type(exc).__name__}: {str(exc)[:200]}")
+    browser_cpu = _chromium_cpu() - browser_cpu
+    server_cpu = _server_cpu(server) - server_cpu
     kernels = [k for k in server.kernels() if k.pid not in before]
     rss = [k.memory_info().rss / 2**20 for k in kernels]
     within = sum(w <= 10 for w in waits)
+    print(
+        f"  CPU while they waited: Chromium {browser_cpu:.0f} s "
+        f"({browser_cpu / SESSIONS:.1f} s per page), Voila and kernels {server_cpu:.0f} s"
+    )
     if waits:
         print(
             f"{SESSIONS} visitors at once -> first chart: {_fmt(waits)}; {within}/{SESSIONS} "

@@ -234,6 +234,8 @@ def test_only_the_app_notebooks_are_served(server):
         "sector.ipynb",
         "map.ipynb",
         "scoreboard.ipynb",
+        "network.ipynb",
+        "partners.ipynb",
         "help.ipynb",
     }
     for path in (
@@ -473,7 +475,7 @@ def test_start_page_lists_the_views_and_finds_a_region(server, browser):
     try:
         text = page.locator(".eocic-landing").inner_text()
         assert "analysis year 2020" in text and "Regional Ecosystem Scoreboard" in text
-        assert page.locator(".eocic-views li").count() == 8
+        assert page.locator(".eocic-views li").count() == 10
         page.locator(".eocic-search input").fill("Lombardia")
         link = page.locator(".eocic-found a", has_text="Regional Cluster Portfolio")
         link.wait_for(timeout=TIMEOUT)

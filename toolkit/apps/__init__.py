@@ -40,12 +40,14 @@ from toolkit.apps.figures import (  # noqa: F401  # noqa: F401
 from toolkit.apps.help import Help  # noqa: F401
 from toolkit.apps.landing import Landing  # noqa: F401
 from toolkit.apps.map import ClusterStrengthMap  # noqa: F401
+from toolkit.apps.network import RelatedClusters  # noqa: F401
 from toolkit.apps.overview import (  # noqa: F401
     RegionalPerformanceOverview,
     cluster_table,
     indicator_table,
 )
 from toolkit.apps.panels import CSS, DOWNLOAD_DELAY, ChartPanel, TablePanel, html_table  # noqa: F401
+from toolkit.apps.partners import PartnerFinder  # noqa: F401
 from toolkit.apps.portfolio import RANKINGS, RegionalClusterPortfolio  # noqa: F401
 from toolkit.apps.scoreboard import EcosystemScoreboard, standing  # noqa: F401
 from toolkit.apps.sector import SORT_COLUMNS, DataBySector, region_table  # noqa: F401

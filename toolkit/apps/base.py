@@ -42,6 +42,8 @@ PAGES = {
     "map.ipynb": ("map", "Map"),
     "scoreboard.ipynb": ("scoreboard", "Scoreboard"),
     "trends.ipynb": ("trends", "Trends"),
+    "network.ipynb": ("network", "Related clusters"),
+    "partners.ipynb": ("partners", "Partners"),
     "help.ipynb": ("help", "Help"),
     "app.ipynb": ("app", "All views in tabs"),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -266,4 +267,286 @@ def heatmap(
     if synthetic:
         fig.text(0.99, 0.01, charts.SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8,
                  color="#b00")  # fmt: skip
+    return fig
+
+
+# --- labels around points, and the network of related sectors ---------------------------------
+
+DIRECTIONS = [(1, 0), (-1, 0), (0, 1), (0, -1), (0.8, 0.8), (-0.8, 0.8), (0.8, -0.8), (-0.8, -0.8)]
+RINGS = 5  # distances from a point tried, one label height apart
+PAD = 1.5  # pixels kept between two labels (the drawn glyphs round to whole pixels)
+HALO = [patheffects.withStroke(linewidth=2.0, foreground="white")]  # legible over lines
+
+
+def _candidate_offsets(radius: float, w: float, h: float, rings: int = RINGS) -> np.ndarray:
+    """Offsets (pixels) of a label's centre from its point, nearest first: the eight
+    directions round the marker, then each further ring one label height out."""
+    directions = np.array(DIRECTIONS, dtype="float64")
+    gaps = radius + 1.5 + np.arange(rings)[:, None] * h  # rings x 1
+    dx = directions[None, :, 0] * (gaps + w / 2)
+    dy = directions[None, :, 1] * (gaps + h / 2)
+    return np.stack([dx.ravel(), dy.ravel()], axis=1)
+
+
+def place_point_labels(
+    fig: Figure,
+    ax,
+    xy: np.ndarray,
+    radii: np.ndarray,
+    texts: list[str],
+    *,
+    fontsize: float = 7,
+    keep_all: bool = True,
+    avoid=(),
+    rings: int = RINGS,
+) -> list:
+    """Label each point (data coordinates ``xy``, marker radius ``radii`` in pixels) beside
+    it: at the first place, going round the point and then further out, where the label
+    stays inside the axes and overlaps no label placed before it and no marker; failing that,
+    where it overlaps no label. A label with no such place is left out, or with ``keep_all``
+    put where it overlaps least. Points are labelled in the order given (most important
+    first). ``avoid``: boxes (pixels) no label may cover, such as the legend; ``rings``:
+    how far out a label may go (a label far from its point is ambiguous). Returns the texts
+    drawn."""
+    renderer = _renderer(fig)
+    inside = ax.get_window_extent(renderer)
+    points = np.asarray(xy, dtype="float64").reshape(-1, 2)
+    centres = ax.transData.transform(points)
+    radii = np.asarray(radii, dtype="float64")
+    to_points = 72.0 / fig.dpi
+    placed = [(b.x0, b.y0, b.x1, b.y1) for b in avoid]  # x0, y0, x1, y1 in pixels
+    drawn = []
+    for k, text in enumerate(texts):
+        label = ax.annotate(text, tuple(points[k]), xytext=(0, 0),
+                            textcoords="offset points", ha="center", va="center",
+                            fontsize=fontsize, zorder=5, path_effects=HALO)  # fmt: skip
+        extent = label.get_window_extent(renderer)
+        w, h = extent.width, extent.height
+        offsets = _candidate_offsets(radii[k], w, h, rings)
+        x0 = centres[k, 0] + offsets[:, 0] - w / 2
+        y0 = centres[k, 1] + offsets[:, 1] - h / 2
+        x1, y1 = x0 + w, y0 + h
+        fits = (x0 >= inside.x0) & (x1 <= inside.x1) & (y0 >= inside.y0) & (y1 <= inside.y1)
+        if placed:
+            other = np.array(placed)
+            across = np.minimum(x1[:, None] + PAD, other[None, :, 2]) - np.maximum(
+                x0[:, None] - PAD, other[None, :, 0]
+            )
+            up = np.minimum(y1[:, None] + PAD, other[None, :, 3]) - np.maximum(
+                y0[:, None] - PAD, other[None, :, 1]
+            )
+            overlap = (np.clip(across, 0, None) * np.clip(up, 0, None)).sum(axis=1)
+        else:
+            overlap = np.zeros(len(offsets))
+        # a marker is hit when the nearest point of the box lies within its radius
+        near_x = np.clip(centres[None, :, 0], x0[:, None], x1[:, None]) - centres[None, :, 0]
+        near_y = np.clip(centres[None, :, 1], y0[:, None], y1[:, None]) - centres[None, :, 1]
+        hits = (near_x**2 + near_y**2 < radii[None, :] ** 2).any(axis=1)
+        free = fits & (overlap == 0)
+        if (free & ~hits).any():
+            choice = int(np.argmax(free & ~hits))
+        elif free.any():
+            choice = int(np.argmax(free))
+        elif keep_all and fits.any():
+            choice = int(np.argmin(np.where(fits, overlap, np.inf)))
+        else:
+            label.remove()
+            continue
+        label.xyann = (offsets[choice, 0] * to_points, offsets[choice, 1] * to_points)
+        placed.append((x0[choice], y0[choice], x1[choice], y1[choice]))
+        drawn.append(label)
+    return drawn
+
+
+NODE_AREA = (16.0, 330.0)  # points^2 of the smallest and the largest node (area ~ employment)
+LQ_LIMITS = (0.25, 4.0)  # the LQ colour scale (log), centred on 1
+NO_VALUE = "#f2f2f2"  # a sector without the region's figure
+
+
+def node_areas(employment: np.ndarray) -> np.ndarray:
+    """Marker areas (points^2) proportional to persons employed, the smallest kept visible."""
+    values = np.nan_to_num(np.asarray(employment, dtype="float64"), nan=0.0).clip(min=0.0)
+    top = values.max() if len(values) and values.max() > 0 else 1.0
+    low, high = NODE_AREA
+    return low + (high - low) * values / top
+
+
+def lq_colours(lq: np.ndarray) -> list:
+    """Colours of LQ on a log scale centred on 1: red above (specialised), blue below."""
+    from matplotlib import colormaps
+
+    values = np.asarray(lq, dtype="float64")
+    low, high = np.log2(LQ_LIMITS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = (np.clip(np.log2(values), low, high) - low) / (high - low)
+    cmap = colormaps["RdBu_r"]
+    return [NO_VALUE if not np.isfinite(v) or lq_v <= 0 else cmap(v)
+            for v, lq_v in zip(scaled, values, strict=True)]  # fmt: skip
+
+
+def network_chart(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    colour_by: str = "stars",
+    title: str,
+    synthetic: bool,
+    highlight=(),
+) -> Figure:
+    """A region's sectors on the network of related sectors (the Product Space drawing of
+    Hidalgo et al. 2007): ``nodes`` (sector, x, y in the shared layout, employment, lq,
+    stars of the region) coloured by cluster stars (0-4) or by LQ (log scale, 1 = white),
+    area proportional to persons employed; ``edges`` (sector_a, sector_b, phi) as lines, wider
+    for a higher proximity, dark when the region is specialised (LQ >= 1) at both ends.
+    Sectors in ``highlight`` (the diversification opportunities) are ringed in red. Every
+    node is labelled with its code, no two labels overlapping."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    fig = Figure(figsize=(8.6, 6.9), dpi=90)
+    ax = fig.add_axes((0.01, 0.05, 0.74, 0.87))
+    ax.set_axis_off()
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(mpl_text(title), fontsize=10)
+    nodes = nodes.reset_index(drop=True)
+    where = {s: k for k, s in enumerate(nodes["sector"])}
+    xy = nodes[["x", "y"]].to_numpy(dtype="float64")
+    lq = nodes["lq"].to_numpy(dtype="float64")
+    specialised = np.nan_to_num(lq, nan=0.0) >= 1.0
+    if len(edges):
+        a = edges["sector_a"].map(where).to_numpy()
+        b = edges["sector_b"].map(where).to_numpy()
+        phi = edges["phi"].to_numpy(dtype="float64")
+        span = phi.max() - phi.min()
+        width = 0.5 + 2.0 * ((phi - phi.min()) / span if span > 0 else np.ones_like(phi))
+        both = specialised[a] & specialised[b]
+        segments = np.stack([xy[a], xy[b]], axis=1)
+        ax.add_collection(LineCollection(
+            segments, linewidths=width, colors=np.where(both, "#444444", "#c8c8c8"), zorder=1
+        ))  # fmt: skip
+    areas = node_areas(nodes["employment"].to_numpy())
+    if colour_by == "lq":
+        colours = lq_colours(lq)
+    else:
+        colours = [STAR_COLOURS[int(s)] for s in nodes["stars"].fillna(0)]
+    ax.scatter(xy[:, 0], xy[:, 1], s=areas, c=colours, edgecolors="#666666", linewidths=0.5,
+               zorder=2)  # fmt: skip
+    ring = nodes["sector"].isin(set(highlight)).to_numpy()
+    rings = areas * 1.6 + 40
+    if ring.any():
+        ax.scatter(xy[ring, 0], xy[ring, 1], s=rings[ring], facecolors="none",
+                   edgecolors="#d62728", linewidths=1.6, zorder=3)  # fmt: skip
+    handles = [
+        Line2D([], [], color="#c8c8c8", linewidth=1.5, label="related (width: proximity)"),
+        Line2D([], [], color="#444444", linewidth=1.5, label="related, both LQ ≥ 1"),
+        Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+               markeredgecolor="#d62728", markersize=9, label="opportunity"),
+    ]  # fmt: skip
+    if colour_by == "lq":
+        legend = ax.legend(handles=handles, fontsize=7, loc="lower left",
+                           bbox_to_anchor=(1.01, 0.0), title="area: persons employed",
+                           title_fontsize=7, frameon=False)  # fmt: skip
+        bar_ax = fig.add_axes((0.79, 0.45, 0.025, 0.42))
+        low, high = np.log2(LQ_LIMITS)
+        from matplotlib import colormaps
+
+        bar = fig.colorbar(ScalarMappable(Normalize(low, high), colormaps["RdBu_r"]), cax=bar_ax)
+        ticks = np.arange(low, high + 1)
+        bar.set_ticks(ticks, labels=[f"{2**t:g}" for t in ticks])
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("location quotient", fontsize=8)
+    else:
+        stars = [
+            Patch(
+                facecolor=STAR_COLOURS[i], edgecolor="#666666", label=f"{i} star" + "s" * (i != 1)
+            )
+            for i in range(5)
+        ]
+        legend = ax.legend(handles=stars + handles, fontsize=7, loc="upper left",
+                           bbox_to_anchor=(1.01, 1.0), title="cluster stars; area: employed",
+                           title_fontsize=7, frameon=False)  # fmt: skip
+    legend.set_zorder(6)
+    if synthetic:
+        fig.text(0.99, 0.01, charts.SYNTHETIC_MARK, ha="right", va="bottom", fontsize=8,
+                 color="#b00")  # fmt: skip
+    radii = np.sqrt(np.where(ring, rings, areas)) / 2 * fig.dpi / 72.0
+    order = np.argsort(-areas, kind="stable")  # the large nodes choose their place first
+    labels = place_point_labels(fig, ax, xy[order], radii[order],
+                                [mpl_text(s) for s in nodes["sector"].to_numpy()[order]],
+                                fontsize=6.5, keep_all=True)  # fmt: skip
+    fig.node_labels = labels  # what the tests measure
+    return fig
+
+
+PARTNER_STYLE = {  # partnership -> (marker, colour, legend label)
+    "complementary": ("o", "#e6550d", "complementary partner"),
+    "similar": ("s", "#31a354", "similar partner"),
+}
+
+
+def partner_chart(
+    partners: pd.DataFrame, own: dict, *, title: str, synthetic: bool, sector_label: str
+) -> Figure:
+    """Candidate partners in one sector: persons employed (x, log) against LQ (y, log), one
+    marker per partnership kind (``partners``: partnership, region, employment, lq), the
+    region itself (``own``: region, employment, lq) as a black star; a dashed line at LQ = 1.
+    Points are labelled with their region code where a label finds room. Rows without a
+    positive employment and LQ cannot sit on log axes and are left out (said in the x label)."""
+    fig, ax = _fig(7.5, 4.8)
+    frame = partners.assign(
+        employment=pd.to_numeric(partners["employment"], errors="coerce"),
+        lq=pd.to_numeric(partners["lq"], errors="coerce"),
+    )
+    drawable = (frame["employment"] > 0) & (frame["lq"] > 0)
+    shown = frame[drawable]
+    own_ok = bool(own.get("employment", 0) > 0 and own.get("lq", 0) > 0)
+    left_out = int((~drawable).sum())
+    xlabel = f"persons employed in {sector_label} (log scale)"
+    if left_out:
+        xlabel += f"; {left_out} without employment or LQ not shown"
+    if shown.empty and not own_ok:
+        ax.text(0.5, 0.5, "no partner with employment in this sector", ha="center",
+                transform=ax.transAxes)  # fmt: skip
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        for kind, (marker, colour, label) in PARTNER_STYLE.items():
+            rows = shown[shown["partnership"] == kind]
+            if not rows.empty:
+                ax.scatter(rows["employment"], rows["lq"], marker=marker, s=36, c=colour,
+                           alpha=0.8, edgecolors="white", label=label, zorder=2)  # fmt: skip
+        if own_ok:
+            ax.scatter([own["employment"]], [own["lq"]], marker="*", s=150, c="#000000",
+                       label=mpl_text(f"{own['region']} (the region)"), zorder=3)  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(charts._persons))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(_lq_ticks))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.axhline(1, color="#888", linestyle="--", linewidth=0.8)
+        ax.margins(x=0.12, y=0.15)
+        ax.legend(fontsize=7, loc="best")
+    ax.set_xlabel(mpl_text(xlabel), fontsize=8)
+    ax.set_ylabel("location quotient (log scale)")
+    ax.set_title(mpl_text(title), fontsize=10)
+    _finish(fig, ax, synthetic)
+    if not shown.empty or own_ok:
+        thin_ticks(fig, ax.xaxis)
+        once = shown.drop_duplicates("region")  # a region may be of both kinds: one label
+        points = once[["employment", "lq"]].to_numpy(dtype="float64")
+        codes = [mpl_text(r) for r in once["region"]]
+        if own_ok:
+            points = np.vstack([[own["employment"], own["lq"]], points])
+            codes = [mpl_text(own["region"])] + codes
+        radii = np.full(len(points), 5.0)
+        legend = ax.get_legend()
+        avoid = [legend.get_window_extent(_renderer(fig))] if legend is not None else []
+        fig.point_labels = place_point_labels(
+            fig, ax, points, radii, codes, keep_all=False, avoid=avoid, rings=2
+        )
     return fig

@@ -58,6 +58,12 @@ table.</li>
 <li><b>Regional Ecosystem Scoreboard</b>: a region's framework conditions against the EU and
 its peer regions.</li>
 <li><b>Trends</b>: a region's or a sector's employment, LQ and stars over the years.</li>
+<li><b>Related Clusters</b>: a region's sectors on the network of related sectors (the
+same places for every region; colour: its stars or LQ; size: employment), and the sectors it
+could grow into next, with the related strengths that make them related.</li>
+<li><b>Partner Finder (ESCP)</b>: for a region and a sector, complementary partner regions
+(strong where the region is weak, and the reverse) and similar ones, across countries, with
+the figures behind each; the same rows as <code>toolkit partners</code>.</li>
 <li>Under every chart and table: <b>Download</b> links (chart as PNG at 200 dpi, SVG or PDF;
 table as CSV or Excel, with the columns region, sector and year first; the CSV's notes in a
 separate text file). A table download holds all rows, not only those shown. <b>Print</b>

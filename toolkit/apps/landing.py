@@ -22,11 +22,17 @@ VIEW_LINES = {
     "scoreboard.ipynb": ("Regional Ecosystem Scoreboard",
                          "a region's framework conditions against the EU and its peers"),
     "trends.ipynb": ("Trends", "employment, LQ and stars of a region or a sector over the years"),
+    "network.ipynb": ("Related Clusters",
+                      "a region's sectors on the network of related sectors; where it could "
+                      "grow next"),
+    "partners.ipynb": ("Partner Finder (ESCP)",
+                       "complementary and similar partner regions for a region in a sector"),
     "help.ipynb": ("Help", "navigation, the data base (download it whole) and the methodology"),
     "app.ipynb": ("All views in tabs", "every view on one page, the selection shared"),
 }  # fmt: skip
-REGION_VIEWS = ("overview.ipynb", "portfolio.ipynb", "scoreboard.ipynb", "trends.ipynb")
-SECTOR_VIEWS = ("sector.ipynb", "map.ipynb", "trends.ipynb")
+REGION_VIEWS = ("overview.ipynb", "portfolio.ipynb", "scoreboard.ipynb", "trends.ipynb",
+                "network.ipynb", "partners.ipynb")  # fmt: skip
+SECTOR_VIEWS = ("sector.ipynb", "map.ipynb", "trends.ipynb", "partners.ipynb")
 
 
 class Landing(Explorer):

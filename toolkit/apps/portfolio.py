@@ -1,11 +1,13 @@
 """Regional Cluster Portfolio: a region's most productive, most specialised and largest
-sectors, its portfolio bubbles, and up to ten regions compared side by side."""
+sectors, its portfolio bubbles, the stars it narrowly misses ("Close to a star", as in the
+report), and up to ten regions compared side by side."""
 
 from __future__ import annotations
 
 import ipywidgets as W
 import pandas as pd
 
+from toolkit import growth
 from toolkit.apps.base import CompareBox, ComparesRegions, Explorer
 from toolkit.apps.data import mpl_text
 from toolkit.apps.figures import bar_chart, bubble_chart, heatmap
@@ -51,6 +53,9 @@ class RegionalClusterPortfolio(ComparesRegions, Explorer):
         self.ranking_chart = ChartPanel("ranking-chart")
         self.ranking_table = TablePanel("ranking-table", self.notice)
         self.bubble_chart = ChartPanel("bubble-chart")
+        self.near_miss_table = TablePanel("near-miss-table", self.notice)
+        self.near_miss_note = W.HTML()
+        self.near_miss_note.add_class("eocic-star-sensitivity")
         self.compare = CompareBox(self.data, self.refresh, self.selection.compare)
         self.compare_chart = ChartPanel("compare-chart")
         self.compare_table = TablePanel("compare-table", self.notice)
@@ -58,6 +63,7 @@ class RegionalClusterPortfolio(ComparesRegions, Explorer):
             self.ranking_chart,
             self.ranking_table,
             self.bubble_chart,
+            self.near_miss_table,
             self.compare_chart,
             self.compare_table,
         ]
@@ -70,6 +76,9 @@ class RegionalClusterPortfolio(ComparesRegions, Explorer):
                 self.ranking_table.widget,
                 W.HTML("<h3>Portfolio</h3>"),
                 self.bubble_chart.widget,
+                W.HTML('<h3 class="eocic-near-miss-title">Close to a star</h3>'),
+                self.near_miss_note,
+                self.near_miss_table.widget,
                 W.HTML("<h3>Regions side by side</h3>"),
                 self.compare_chart.widget,
                 self.compare_table.widget,
@@ -147,7 +156,34 @@ class RegionalClusterPortfolio(ComparesRegions, Explorer):
 
         stem = self._stem(self.region, "portfolio")
         self._defer(lambda: self.bubble_chart.update((self.region,), bubbles, stem))
+        self._defer(self._draw_near_misses)
         self._draw_comparison()
+
+    def _draw_near_misses(self) -> None:
+        """The stars the region misses by at most a quarter of the threshold, closest first,
+        and how many star clusters looser thresholds would give: the report's subsection
+        "Close to a star" (``growth.region_opportunities``), in the same words."""
+        view = growth.region_opportunities(self.ws, self.region)
+        if view.star_notes:  # another cluster-strength method: no EOCIC stars to miss
+            self.near_miss_note.value = "".join(
+                f'<div class="eocic-note">{esc(note)}</div>' for note in view.star_notes
+            )
+            self.near_miss_table.widget.layout.display = "none"
+            return
+        self.near_miss_table.widget.layout.display = None
+        share = f"{growth.MAX_SHORTFALL:.0%}".replace("%", " %")
+        self.near_miss_note.value = (
+            f'<div class="eocic-note">Stars {esc(view.region_name)} misses by at most {share} of '
+            "the threshold (or of the employment floor), the ten closest first."
+            + (f" {esc(view.sensitivity_sentence)}" if view.sensitivity_sentence else "")
+            + "</div>"
+        )
+        self.near_miss_table.update(
+            (self.region,),
+            lambda: near_miss_table(view.near_misses),
+            self._stem(self.region, "near-misses"),
+            keys={"region": self.region, "sector": lambda t: t["Code"], "year": view.year},
+        )
 
     def _draw_comparison(self) -> None:
         ws = self.ws
@@ -201,3 +237,17 @@ class RegionalClusterPortfolio(ComparesRegions, Explorer):
                 "year": ws.year,
             },
         )
+
+
+def near_miss_table(near: pd.DataFrame) -> pd.DataFrame:
+    """The near misses of ``growth.region_opportunities`` as shown: the sector, the star,
+    what it takes in the reader's units, and the shortfall (% of the threshold)."""
+    return pd.DataFrame(
+        {
+            "Sector": near["name"].astype(str).to_numpy(),
+            "Code": near["sector"].astype(str).to_numpy(),
+            "Star": near["star"].astype(str).to_numpy(),
+            "Close to the star": near["text"].astype(str).to_numpy(),
+            "Shortfall (% of threshold)": 100.0 * near["shortfall"].to_numpy(dtype="float64"),
+        }
+    )

@@ -10,7 +10,9 @@ from toolkit.apps.data import AppData, _as_data
 from toolkit.apps.help import Help
 from toolkit.apps.landing import Landing
 from toolkit.apps.map import ClusterStrengthMap
+from toolkit.apps.network import RelatedClusters
 from toolkit.apps.overview import RegionalPerformanceOverview
+from toolkit.apps.partners import PartnerFinder
 from toolkit.apps.portfolio import RegionalClusterPortfolio
 from toolkit.apps.scoreboard import EcosystemScoreboard
 from toolkit.apps.sector import DataBySector
@@ -25,6 +27,8 @@ VIEWS: dict[str, type[Explorer]] = {
     "map": ClusterStrengthMap,
     "scoreboard": EcosystemScoreboard,
     "trends": Trends,
+    "network": RelatedClusters,
+    "partners": PartnerFinder,
     "help": Help,
 }
 PAGES = {"index": Landing, **VIEWS}
