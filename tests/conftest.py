@@ -1,9 +1,15 @@
-"""Shared fixtures: small hand-made panels and the project's reference tables."""
+"""Shared fixtures: small hand-made panels, the project's reference tables and the apps' data
+(the demo workspace) with a fresh selection."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import pytest
+
+if TYPE_CHECKING:
+    from toolkit.apps.data import AppData
 
 
 @pytest.fixture
@@ -44,3 +50,22 @@ def tiny_sectors() -> pd.DataFrame:
             "description": ["", "", ""],
         }
     )
+
+
+@pytest.fixture(scope="module")
+def data() -> AppData:
+    """The apps' caches over the demo workspace, built once per test module."""
+    from toolkit import explorers as E
+    from toolkit.workspace import Workspace
+
+    return E.AppData(Workspace.load())
+
+
+@pytest.fixture
+def fresh_selection(data):
+    """Each test starts as a new page does: nothing selected yet (views share the page's
+    selection, so one test's choice would otherwise carry into the next). Not autouse: a
+    module asks for it with ``pytestmark = pytest.mark.usefixtures("fresh_selection")``."""
+    from toolkit import explorers as E
+
+    data.selection = E.Selection()

@@ -19,17 +19,8 @@ from toolkit import opportunities as opp
 from toolkit.apps.figures import STAR_COLOURS, network_chart
 from toolkit.apps.network import RelatedClusters
 from toolkit.apps.partners import PartnerFinder
-from toolkit.workspace import Workspace
 
-
-@pytest.fixture(scope="module")
-def data() -> E.AppData:
-    return E.AppData(Workspace.load())
-
-
-@pytest.fixture(autouse=True)
-def fresh_selection(data):
-    data.selection = E.Selection()
+pytestmark = pytest.mark.usefixtures("fresh_selection")  # ``data`` and this: conftest.py
 
 
 def base_table(ws) -> pd.DataFrame:

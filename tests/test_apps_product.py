@@ -15,17 +15,8 @@ from PIL import Image
 from toolkit import explorers as E
 from toolkit import export, geo
 from toolkit.apps.figures import _renderer, bubble_chart, overlapping
-from toolkit.workspace import Workspace
 
-
-@pytest.fixture(scope="module")
-def data() -> E.AppData:
-    return E.AppData(Workspace.load())
-
-
-@pytest.fixture(autouse=True)
-def fresh_selection(data):
-    data.selection = E.Selection()
+pytestmark = pytest.mark.usefixtures("fresh_selection")  # ``data`` and this: conftest.py
 
 
 def test_selection_round_trips_through_the_query_string():
@@ -148,6 +139,36 @@ def test_trends_give_every_year_of_a_regions_leading_clusters(data):
     assert float(one["employment"].iloc[0]) == float(expected["employment"].iloc[0])
     view.mode.value = "sector"
     assert view.chart.data["sector"].nunique() == 1
+
+
+def test_map_and_sector_views_share_the_sector_of_the_selection(data):
+    """The sector control both sector views share: a pick goes into the shared selection
+    (and the links to the other pages), and a sector picked in the other view is taken up
+    when this one is opened again."""
+    ws, metrics = data.ws, data.ws.metrics
+    in_data = set(metrics["sector"].astype(str))
+    listed = [code for code in ws.sectors["code"].astype(str) if code in in_data]
+    app = E.ClusterMappingApp(data)
+    for mine, other in [("map", "sector"), ("sector", "map")]:
+        code, then = "TC05", "TC42"  # neither is the first sector, where a view opens
+        view = app.open(mine)
+        assert view.sector_picker.value != code
+        assert "eocic-sector-picker" in view.sector_picker._dom_classes
+        assert [c for _, c in view.sector_picker.options] == listed
+        view.sector_picker.value = code
+        assert data.selection.sector == code
+        assert view.nav.value.count(f"sector={code}") == len(E.PAGE_MENU)  # every page's link
+        assert view.rows()["sector"].unique().tolist() == [code]
+        assert len(view.rows()) == int((metrics["sector"] == code).sum())
+        assert f">{ws.sector_name(code)}</h3>" in view.heading.value
+        elsewhere = app.open(other)
+        assert elsewhere.sector_picker.value == code  # follows the pick made in `mine`
+        elsewhere.sector_picker.value = then
+        assert data.selection.sector == then
+        back = app.open(mine)
+        assert back is view and view.sector_picker.value == then
+        assert f">{ws.sector_name(then)}</h3>" in view.heading.value
+        assert set(view.rows()["sector"]) == {then}
 
 
 def test_map_hover_text_and_click_select_a_region(data):

@@ -54,6 +54,47 @@ def test_bubble_chart_plots_lq_against_growth_sized_by_employment(clusters):
     assert fig.axes[0].get_xscale() == "log"
 
 
+def _crowded_portfolio(n: int = 30) -> pd.DataFrame:
+    """``n`` traded clusters, all but two packed near LQ 1 and zero growth; the two outliers
+    stretch the axes so that the rest crowd in the middle of the chart."""
+    rng = np.random.default_rng(2024)
+    lq = 1.0 + rng.uniform(-0.12, 0.12, n)
+    growth = rng.uniform(-0.004, 0.004, n)
+    lq[:2], growth[:2] = (0.05, 8.0), (-0.08, 0.09)
+    return pd.DataFrame(
+        {
+            "sector": [f"S{k:02d}" for k in range(n)],
+            "sector_type": "traded",
+            "stars": rng.integers(0, 5, n),
+            "lq": lq,
+            "growth": growth,
+            "employment": rng.uniform(500.0, 5000.0, n),
+        }
+    )
+
+
+def test_report_bubble_labels_never_overlap_on_a_crowded_portfolio():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    crowded = _crowded_portfolio()
+    names = {s: f"Cluster {s} of a long sector name" for s in crowded["sector"]}
+    fig = charts.bubble_chart(crowded, names, label_top=12)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible()]
+    assert len(boxes) >= 6  # a crowd still gets most of its largest clusters named
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0
+            assert apart, (a, b)
+    frame = ax.get_window_extent(renderer)
+    for box in boxes:  # and no label runs off the axes
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, box
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, box
+
+
 def test_size_chart_ranks_by_employment_with_readable_ticks(clusters):
     fig = charts.size_chart(clusters, NAMES, top=2)
     assert _bar_widths(fig) == [1000.0, 4000.0]

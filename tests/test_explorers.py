@@ -31,21 +31,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def data() -> E.AppData:
-    return E.AppData(Workspace.load())
+pytestmark = pytest.mark.usefixtures("fresh_selection")  # data, fresh_selection: conftest.py
 
 
 @pytest.fixture(scope="module")
 def panel(data) -> pd.DataFrame:
     return data.ws.panel
-
-
-@pytest.fixture(autouse=True)
-def fresh_selection(data):
-    """Each test starts as a new page does: nothing selected yet (views share the page's
-    selection, so one test's year would otherwise carry into the next)."""
-    data.selection = E.Selection()
 
 
 def independent_lq(panel: pd.DataFrame, sectors: pd.DataFrame, year: int) -> pd.Series:

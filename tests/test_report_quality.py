@@ -220,8 +220,19 @@ def test_bubble_labels_start_at_the_bubble_edge():
             "employment": [4000.0, 1000.0],
         }
     )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig = charts.bubble_chart(clusters, {"A": "Alpha", "B": "Beta"})
-    texts = {t.get_text(): t for t in fig.axes[0].texts}
-    # A is the largest bubble (area 2000 pt^2, radius sqrt(2000)/2 + 2 pt), left half
-    assert texts["Alpha"].xyann[0] == pytest.approx(np.sqrt(2000) / 2 + 2)
-    assert texts["Beta"].xyann[0] == pytest.approx(-(np.sqrt(500) / 2 + 2))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = {t.get_text(): t for t in ax.texts}
+    # A is the largest bubble (area 2000 pt^2), B a quarter of it; radius sqrt(area) / 2 pt
+    for name, point, area in [("Alpha", (0.5, 1.0), 2000), ("Beta", (2.0, 2.0), 500)]:
+        centre = ax.transData.transform([point])[0]
+        radius = np.sqrt(area) / 2 * fig.dpi / 72  # pixels
+        box = texts[name].get_window_extent(renderer)
+        nearest = np.clip(centre, [box.x0, box.y0], [box.x1, box.y1])
+        gap = np.hypot(*(nearest - centre)) - radius
+        assert 0 <= gap < 3, (name, gap)  # beside the bubble: neither on it nor away from it

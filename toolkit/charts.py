@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
+from toolkit.labels import place_point_labels  # noqa: E402
 from toolkit.presentation import PALETTE, SYNTHETIC_MARK  # noqa: E402, F401 - re-exported
 from toolkit.tables import (  # noqa: F401
     base_rows,
@@ -113,6 +114,55 @@ def stars_chart(
     return _finish(fig, ax, synthetic)
 
 
+BUBBLE_AREA = (10.0, 2000.0)  # points^2 of the smallest bubble drawn and of the largest
+
+
+def draw_bubbles(ax: plt.Axes, clusters: pd.DataFrame, *, title: str = "") -> pd.DataFrame:
+    """The portfolio bubbles on ``ax``, shared by the report and the app: the base clusters
+    with a positive LQ and a growth figure, LQ (x, log) against employment growth (y, % a
+    year), area proportional to persons employed (``BUBBLE_AREA``), colour = stars; dashed
+    lines at LQ = 1 and zero growth; the axis labels and the title. Returns the clusters
+    drawn with their marker ``area`` (points^2); with none, a note stands in the axes."""
+    t = clusters[is_base(clusters) & (clusters["lq"] > 0) & clusters["growth"].notna()]
+    if t.empty:
+        ax.text(0.5, 0.5, "no clusters with growth data", ha="center", transform=ax.transAxes)
+    else:
+        low, high = BUBBLE_AREA
+        t = t.assign(area=(high * t["employment"] / t["employment"].max()).clip(lower=low))
+        ax.scatter(
+            t["lq"],
+            100 * t["growth"],
+            s=t["area"],
+            c=[PALETTE[int(s)] for s in t["stars"]],
+            alpha=0.7,
+            edgecolors="white",
+        )
+        ax.set_xscale("log")
+        ax.axvline(1, color="#888", linestyle="--", linewidth=0.8)
+        ax.axhline(0, color="#888", linestyle="--", linewidth=0.8)
+    ax.set_xlabel("location quotient (log scale)")
+    ax.set_ylabel("employment growth, % a year")
+    ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
+    return t
+
+
+def label_bubbles(
+    fig: Figure, ax: plt.Axes, drawn: pd.DataFrame, names: dict[str, str], top: int
+) -> list:
+    """Name the ``top`` largest bubbles of ``drawn`` (from ``draw_bubbles``), each beside its
+    bubble where the label stays inside the axes and overlaps no other label, clear of the
+    other bubbles where it can be; a label with no free place is left out. Call it once the
+    margins are set: the places are measured in pixels. No halo: the labels stay text in an
+    SVG (searchable in the PDF, a quarter of the size). Returns the labels drawn."""
+    if drawn.empty:
+        return []
+    order = drawn.sort_values("employment", ascending=False, kind="stable")
+    xy = np.column_stack([order["lq"], 100 * order["growth"]])
+    radii = np.sqrt(order["area"].to_numpy(dtype="float64")) / 2 * fig.dpi / 72.0  # pixels
+    texts = [_short(names.get(s, s)) for s in order["sector"].head(top)]
+    return place_point_labels(fig, ax, xy, radii, texts, keep_all=False, halo=False)
+
+
 def bubble_chart(
     clusters: pd.DataFrame,
     names: dict[str, str],
@@ -121,43 +171,12 @@ def bubble_chart(
     synthetic: bool = False,
     title: str = "",
 ) -> Figure:
-    """Portfolio bubbles: LQ (x, log) against employment growth (y), size = employment,
-    colour = stars. The dashed lines mark LQ = 1 and zero growth."""
-    t = clusters[is_base(clusters) & (clusters["lq"] > 0) & clusters["growth"].notna()]
+    """Portfolio bubbles (see ``draw_bubbles``): LQ (x, log) against employment growth (y),
+    size = employment, colour = stars, the ``label_top`` largest named where no two labels
+    overlap. The dashed lines mark LQ = 1 and zero growth."""
     fig, ax = _figure(7.5, 4.6)
-    if t.empty:
-        ax.text(0.5, 0.5, "no clusters with growth data", ha="center", transform=ax.transAxes)
-    else:
-        sizes = 2000 * t["employment"] / t["employment"].max()
-        ax.scatter(
-            t["lq"],
-            100 * t["growth"],
-            s=sizes.clip(lower=10),
-            c=[PALETTE[int(s)] for s in t["stars"]],
-            alpha=0.7,
-            edgecolors="white",
-        )
-        ax.set_xscale("log")
-        ax.axvline(1, color="#888", linestyle="--", linewidth=0.8)
-        ax.axhline(0, color="#888", linestyle="--", linewidth=0.8)
-        # Each label starts at its bubble's edge (radius = sqrt(area) / 2 points), on the side
-        # facing the middle of the chart, so none runs off the axes or floats far away.
-        low, high = np.log10(t["lq"].min()), np.log10(t["lq"].max())
-        middle = 10 ** ((low + high) / 2)
-        radius = np.sqrt(sizes.clip(lower=10)) / 2
-        for row in t.sort_values("employment", ascending=False).head(label_top).itertuples():
-            right_half = row.lq > middle
-            gap = float(radius[row.Index]) + 2
-            ax.annotate(
-                _short(names.get(row.sector, row.sector)),
-                (row.lq, 100 * row.growth),
-                fontsize=7,
-                xytext=(-gap if right_half else gap, 0),
-                textcoords="offset points",
-                ha="right" if right_half else "left",
-                va="center",
-                annotation_clip=True,
-            )
+    t = draw_bubbles(ax, clusters, title=title)
+    if not t.empty:
         ax.margins(x=0.15, y=0.15)
     fig.text_alternative = (
         "Bubble chart of specialisation (LQ, log scale) against employment growth (% a year), "
@@ -167,10 +186,9 @@ def bubble_chart(
             for r in t.sort_values("employment", ascending=False).head(8).itertuples()
         )
     )
-    ax.set_xlabel("location quotient (log scale)")
-    ax.set_ylabel("employment growth, % a year")
-    ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
-    return _finish(fig, ax, synthetic)
+    _finish(fig, ax, synthetic)
+    fig.bubble_labels = label_bubbles(fig, ax, t, names, label_top)
+    return fig
 
 
 def size_chart(

@@ -10,10 +10,18 @@ Measures, on the demo data:
   change without error;
 - 20 visitors at once: 20 pages asked for in the same second, the time each waits for its
   first chart (from its own navigation start, measured in the page), and the memory of the
-  kernels they hold.
+  kernels they hold; once with 20 Chromium pages (whose JavaScript, about 5 s of CPU a page,
+  then shares the server's 2 cores), once with 1 Chromium page and 19 visitors speaking
+  Voilà's protocol (``protocol.py``: page, kernel websocket, widget state), which measures
+  what the server does for a crowd whose browsers run on their own machines;
+- the same crowds on a pool sized for them (``--pool overview=20``).
 
-Targets (issue 4): <= 3 s cold, <= 1 s preheated, <= 300 ms per update, 20 sessions.
-Baseline, side by side: the same Voilà settings serving a notebook of one widget (its floor).
+Targets (issues 4 and 14): <= 3 s cold, <= 1 s preheated, <= 300 ms per update, 20 sessions,
+20 visitors at once each with a first chart within 10 s.
+Baselines, side by side: the same Voilà settings serving a notebook of one widget (its
+floor); with ``EOCIC_BENCH_BASELINE=/path/to/checkout`` (``git worktree add /tmp/base REV``)
+also that checkout's apps, stage by stage, and a table of ratios at the end.
+``EOCIC_BENCH_STAGES=cold,preheated,pool`` picks stages.
 """
 
 from __future__ import annotations
@@ -52,12 +60,20 @@ class Server:
     """``toolkit app`` on a free loopback port, in its own process group; with ``root``, the
     same Voilà settings serving another folder (the baseline)."""
 
-    def __init__(self, pool_size: int, root: Path | None = None, extra: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        pool_size: int,
+        root: Path | None = None,
+        extra: tuple[str, ...] = (),
+        checkout: Path = ROOT,
+    ):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.log = tempfile.NamedTemporaryFile(prefix="voila-bench-", suffix=".log", delete=False)
         env = dict(os.environ, EOCIC_GEO_DOWNLOAD="0")
+        if checkout != ROOT:  # the baseline checkout's toolkit, in the server and its kernels
+            env["PYTHONPATH"] = str(checkout)
         if root is None:
             command = [sys.executable, "-m", "toolkit.cli", "app", "--port", str(self.port),
                        "--pool-size", str(pool_size), *extra]  # fmt: skip
@@ -66,7 +82,7 @@ class Server:
 
             command = voila_command(self.port, pool_size=pool_size, root=root)
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            command, cwd=checkout, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
@@ -84,9 +100,10 @@ class Server:
     def log_text(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 
-    def wait_pool(self, notebook: str, fills: int, timeout: float = 120) -> None:
-        """Wait until the preheated pool of ``notebook`` was filled ``fills`` times."""
-        needle = f"Kernel pool of {notebook} is filled"
+    def wait_pool(self, notebook: str, fills: int, timeout: float = 120, needle: str = "") -> None:
+        """Wait until the preheated pool of ``notebook`` was filled ``fills`` times (``needle``:
+        the log line that counts as filled)."""
+        needle = needle or f"Kernel pool of {notebook} is filled"
         deadline = time.monotonic() + timeout
         while self.log_text().count(needle) < fills:
             if time.monotonic() > deadline:
@@ -214,14 +231,63 @@ def main() -> None:
     if not os.path.exists(CHROMIUM):
         print("skipped: /usr/bin/chromium is missing")
         return
+    baseline = os.environ.get("EOCIC_BENCH_BASELINE")
+    checkouts = {"today": ROOT}
+    if baseline:
+        checkouts["baseline"] = Path(baseline).resolve()
+        print(f"baseline, side by side: the checkout in {checkouts['baseline']}")
+    stages = os.environ.get("EOCIC_BENCH_STAGES", ",".join(STAGES)).split(",")
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise SystemExit(f"EOCIC_BENCH_STAGES: unknown {sorted(unknown)}; known: {STAGES}")
+    figures: dict[str, dict[str, float]] = {label: {} for label in checkouts}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             floor = _voila_floor(browser)
-            _cold(browser, floor["cold"])
-            _preheated_updates_memory_and_sessions(browser, floor["preheated"])
+            if "cold" in stages:
+                for label, checkout in checkouts.items():
+                    print(f"-- {label}:")
+                    figures[label]["cold"] = _cold(browser, floor["cold"], checkout)
+            if "preheated" in stages:
+                for label, checkout in checkouts.items():
+                    print(f"-- {label}:")
+                    figures[label].update(
+                        _preheated_updates_memory_and_sessions(
+                            browser, floor["preheated"], checkout
+                        )
+                    )
+            if "pool" in stages:
+                print(f"-- today, with --pool overview={SESSIONS}:")
+                figures["today"].update(_sized_pool(browser))
         finally:
             browser.close()
+    if baseline:
+        _compare(figures)
+
+
+STAGES = ("cold", "preheated", "pool")  # EOCIC_BENCH_STAGES=cold,pool runs only those
+
+LABELS = {
+    "cold": "open -> first chart, cold kernel (s)",
+    "preheated": "open -> first chart, preheated kernel (s)",
+    "update": "selection change -> updated chart (s)",
+    "sessions": "20 sessions opened and updated (s)",
+    "crowd": "20 browsers at once, median wait (s)",
+    "mixed": "1 browser + 19 protocol visitors, slowest (s)",
+}
+
+
+def _compare(figures: dict[str, dict[str, float]]) -> None:
+    """Today against the baseline checkout, measured in the same run: ratio > 1 is slower."""
+    today, base = figures["today"], figures["baseline"]
+    print("\nside by side (same run, same machine):")
+    print(f"  {'figure':46s} {'baseline':>9s} {'today':>9s} {'ratio':>7s}")
+    for key, label in LABELS.items():
+        if key in today and key in base:
+            ratio = today[key] / base[key] if base[key] else float("nan")
+            verdict = "OK" if ratio <= 1.10 else "SLOWER by more than 10 %"
+            print(f"  {label:46s} {base[key]:9.2f} {today[key]:9.2f} {ratio:7.2f}  {verdict}")
 
 
 BARE = (
@@ -262,8 +328,8 @@ def _voila_floor(browser) -> dict[str, float]:
     return floor
 
 
-def _cold(browser, floor: float) -> None:
-    server = Server(pool_size=0)
+def _cold(browser, floor: float, checkout: Path = ROOT) -> float:
+    server = Server(pool_size=0, checkout=checkout)
     try:
         # once first, to warm the OS file cache and the browser's script cache
         _open(browser, f"{server.base}/voila/render/overview.ipynb")[0].close()
@@ -278,12 +344,16 @@ def _cold(browser, floor: float) -> None:
             f"open -> first chart, cold kernel:      {_fmt(times)}  target <= 3 s {_verdict(m, 3)}"
             f"  ({m / floor:.1f}x the floor)"
         )
+        return m
     finally:
         server.stop()
 
 
-def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
-    server = Server(pool_size=1)
+def _preheated_updates_memory_and_sessions(
+    browser, floor: float, checkout: Path = ROOT
+) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    server = Server(pool_size=1, checkout=checkout)
     try:
         for notebook in ("app", "overview", "portfolio", "sector", "map", "scoreboard", "help"):
             server.wait_pool(f"{notebook}.ipynb", 1)
@@ -296,7 +366,7 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
             times.append(seconds)
             if i < 2:
                 context.close()
-        m = statistics.median(times)
+        m = figures["preheated"] = statistics.median(times)
         print(
             f"open -> first chart, preheated kernel: {_fmt(times)}  target <= 1 s {_verdict(m, 1)}"
             f"  ({m / floor:.1f}x the floor)"
@@ -320,7 +390,7 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
             for lab in labels
         ]
         context.close()
-        m = statistics.median(updates)
+        m = figures["update"] = statistics.median(updates)
         print(
             f"selection change -> updated chart:     {_fmt(updates)}  target <= 0.3 s "
             f"{_verdict(m, 0.3)}"
@@ -357,7 +427,7 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
             except Exception as exc:
                 failures += 1
                 print(f"  update failed: {type(exc).__name__}: {str(exc)[:200]}")
-        elapsed = time.perf_counter() - start
+        elapsed = figures["sessions"] = time.perf_counter() - start
         kernels = [k for k in server.kernels() if k.pid not in before]
         rss = [k.memory_info().rss / 2**20 for k in kernels]
         if rss:
@@ -376,19 +446,27 @@ def _preheated_updates_memory_and_sessions(browser, floor: float) -> None:
         for context, _ in pages:
             context.close()
         server.wait_idle()
-        _visitors_at_once(browser, server)
+        figures["crowd"] = _visitors_at_once(browser, server)
+        server.wait_idle()
+        figures["mixed"] = _mixed_crowd(browser, server)
+        return figures
     finally:
         server.stop()
-    # The same crowd with a pool sized for it (``--pool overview=20``).
+
+
+def _sized_pool(browser) -> dict[str, float]:
+    """The crowds again, on a pool sized for them (``--pool overview=20``)."""
     crowd = Server(pool_size=1, extra=("--pool", f"overview={SESSIONS}"))
     try:
-        needle = f"Kernel pool of overview.ipynb is filled with {SESSIONS} kernel"
-        deadline = time.monotonic() + 300
-        while needle not in crowd.log_text() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        full = f"Kernel pool of overview.ipynb is filled with {SESSIONS} kernel"
+        crowd.wait_pool("overview.ipynb", 1, timeout=400, needle=full)
         crowd.wait_idle(timeout=400)
-        print(f"with --pool overview={SESSIONS}:")
-        _visitors_at_once(browser, crowd)
+        figures = {"crowd, pool 20": _visitors_at_once(browser, crowd)}
+        # refilled after the crowd left
+        crowd.wait_pool("overview.ipynb", 2, timeout=600, needle=full)
+        crowd.wait_idle(timeout=400)
+        figures["mixed, pool 20"] = _mixed_crowd(browser, crowd)
+        return figures
     finally:
         crowd.stop()
 
@@ -434,7 +512,7 @@ def _server_cpu(server: Server) -> float:
     return total
 
 
-def _visitors_at_once(browser, server: Server) -> None:
+def _visitors_at_once(browser, server: Server) -> float:
     """``SESSIONS`` visitors open the overview in the same second; each one's wait for its
     first chart is measured in its page (navigation start to the chart in the DOM)."""
     before = {k.pid for k in server.kernels()}
@@ -479,6 +557,69 @@ def _visitors_at_once(browser, server: Server) -> None:
         )
     for context, _ in visitors:
         context.close()
+    return statistics.median(waits) if waits else float("nan")
+
+
+def _browser_visitor(browser, url: str):
+    context = browser.new_context(viewport={"width": 1300, "height": 1400})
+    context.add_init_script(FIRST_CHART)
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    return context, page
+
+
+def _mixed_crowd(browser, server: Server) -> float:
+    """``SESSIONS`` visitors in the same second: one in Chromium, the others through Voilà's
+    protocol (page, kernel websocket, widget state: what the server does for a visitor,
+    without running 19 more browsers on the server's own cores). Returns the slowest wait."""
+    from tests.benchmarks.protocol import Crowd
+
+    url = f"{server.base}/voila/render/overview.ipynb"
+    before = {k.pid for k in server.kernels()}
+    server_cpu = _server_cpu(server)
+    crowd = Crowd(server.base, "overview.ipynb", SESSIONS - 1, timeout=TIMEOUT_MS / 1000)
+    crowd.start()
+    context, page = _browser_visitor(browser, url)
+    waits, failures = [], 0
+    try:
+        page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__eocicChart !== null", timeout=TIMEOUT_MS)
+        browser_wait = page.evaluate("window.__eocicChart") / 1000
+    except Exception as exc:
+        browser_wait = float("nan")
+        failures += 1
+        print(f"  browser visitor failed: {type(exc).__name__}: {str(exc)[:200]}")
+    crowd.wait_charts(TIMEOUT_MS / 1000)
+    kernels = [k for k in server.kernels() if k.pid not in before]
+    rss = [k.memory_info().rss / 2**20 for k in kernels]
+    server_cpu = _server_cpu(server) - server_cpu
+    results = crowd.leave()
+    context.close()
+    for result in results:
+        if "chart" in result:
+            waits.append(result["chart"])
+        else:
+            failures += 1
+            print(f"  protocol visitor failed: {result.get('error', 'no answer')}")
+    everyone = [*waits, browser_wait] if browser_wait == browser_wait else waits
+    within = sum(w <= 10 for w in everyone)
+    slowest = max(everyone) if everyone else float("nan")
+    print(
+        f"{SESSIONS} visitors at once, 1 in Chromium + {SESSIONS - 1} protocol -> first chart: "
+        f"{_fmt(everyone)}; {within}/{SESSIONS} within 10 s, {failures} failures  "
+        f"target 20 within 10 s {'OK' if within == SESSIONS and not failures else 'MISSED'}"
+    )
+    print(
+        f"  the browser visitor: {browser_wait:.1f} s; protocol visitors (s): "
+        + " ".join(f"{w:.1f}" for w in waits)
+    )
+    print(f"  CPU of Voila and its kernels meanwhile: {server_cpu:.0f} s")
+    if rss:
+        print(
+            f"  memory per visitor (kernel RSS): median {statistics.median(rss):.0f} MiB, "
+            f"{sum(rss) / 1024:.1f} GiB for {len(rss)} kernels"
+        )
+    return slowest
 
 
 if __name__ == "__main__":

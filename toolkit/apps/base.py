@@ -405,16 +405,67 @@ class Explorer:
         return picker
 
 
-class ComparesRegions:
+class ChoosesRegion:
+    """For a view led by one region (``Explorer._region_picker``, ``eocic-region``): it opens
+    on the ``region`` given, else the shared selection's, else the first; the region is what
+    it reads from and writes to the shared selection. Further positional arguments go on to
+    the next part of the view (``PartnerFinder(ws, region, sector)``)."""
+
+    def __init__(self, source=None, region: str | None = None, *args, **kwargs):
+        self._initial_region = region
+        super().__init__(source, *args, **kwargs)
+
+    def _region_picker(self, initial: str | None = None) -> W.Combobox:
+        return super()._region_picker(initial or self._initial_region)
+
+    def apply_selection(self, selection: Selection) -> None:
+        self.set_region(selection.region)
+        super().apply_selection(selection)
+
+    def current(self) -> dict[str, object]:
+        return {"region": self.region, **super().current()}
+
+
+class ChoosesSector:
+    """For a view led by one sector (``Explorer._sector_picker``, ``eocic-sector-picker``): it
+    opens on the ``sector`` given, else the shared selection's, else the first; a pick redraws
+    the view; the sector is what it reads from and writes to the shared selection."""
+
+    def __init__(self, source=None, sector: str | None = None, **kwargs):
+        self._initial_sector = sector
+        super().__init__(source, **kwargs)
+
+    def _sector_picker(self, initial: str | None = None) -> W.Dropdown:
+        return super()._sector_picker(initial or self._initial_sector)
+
+    @property
+    def sector(self) -> str:
+        """The selected sector's code."""
+        return self.sector_picker.value
+
+    def sector_metrics(self) -> pd.DataFrame:
+        """Every region's metrics in the selected sector, in the analysis year."""
+        metrics = self.data.metrics()
+        return metrics[metrics["sector"] == self.sector]
+
+    def apply_selection(self, selection: Selection) -> None:
+        super().apply_selection(selection)
+        self.set_sector(selection.sector)
+
+    def current(self) -> dict[str, object]:
+        return {**super().current(), "sector": self.sector}
+
+
+class ComparesRegions(ChoosesRegion):
     """For a view with a ``CompareBox`` (``self.compare``): the selection it reads from and
     writes to the address is the region and the regions compared with it."""
 
     def apply_selection(self, selection: Selection) -> None:
-        self.set_region(selection.region)
+        super().apply_selection(selection)
         self.compare.set(selection.compare)
 
     def current(self) -> dict[str, object]:
-        return {"region": self.region, "compare": list(self.compare.regions)}
+        return {**super().current(), "compare": list(self.compare.regions)}
 
     def compared(self) -> list[str]:
         """The selected region first, then the regions it is compared with."""

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from toolkit import charts
 from toolkit.apps.data import mpl_text
-from toolkit.tables import is_base
+from toolkit.labels import (  # noqa: F401 - re-exported: the views and tests take them from here
+    DIRECTIONS,
+    HALO,
+    PAD,
+    RINGS,
+    overlapping,
+    place_point_labels,
+    thin_ticks,
+)
+from toolkit.labels import candidate_offsets as _candidate_offsets  # noqa: F401
+from toolkit.labels import renderer as _renderer
 
 STAR_COLOURS = charts.PALETTE
 
@@ -96,29 +104,6 @@ def histogram(
     return _finish(fig, ax, synthetic)
 
 
-def _renderer(fig: Figure):
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    return canvas.get_renderer()
-
-
-def overlapping(extents) -> bool:
-    """Whether any two of the boxes (matplotlib ``Bbox``) overlap."""
-    boxes = list(extents)
-    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
-
-
-def thin_ticks(fig: Figure, axis) -> None:
-    """Hide tick labels, every other one, until none collide with its neighbour."""
-    renderer = _renderer(fig)
-    for _ in range(4):
-        labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
-        boxes = [t.get_window_extent(renderer) for t in labels]
-        if not overlapping(boxes):
-            return
-        for label in labels[1::2]:
-            label.set_visible(False)
-
-
 def _lq_ticks(value: float, _position=None) -> str:
     return f"{value:g}"
 
@@ -131,70 +116,22 @@ def bubble_chart(
     synthetic: bool = False,
     title: str = "",
 ) -> Figure:
-    """Portfolio bubbles: LQ (x, log) against employment growth (y, % a year), size =
-    employment, colour = stars; dashed lines at LQ = 1 and zero growth. The largest clusters
-    are labelled where the label overlaps no other label; log ticks at 1, 2, 5 x 10^k."""
-    t = clusters[is_base(clusters) & (clusters["lq"] > 0) & clusters["growth"].notna()]
+    """Portfolio bubbles, drawn as in the report (``charts.draw_bubbles``): LQ (x, log)
+    against employment growth (y, % a year), size = employment, colour = stars; dashed lines
+    at LQ = 1 and zero growth. The largest clusters are labelled where the label overlaps no
+    other label (``charts.label_bubbles``); log ticks at 1, 2, 5 x 10^k."""
     fig, ax = _fig(7.5, 4.6)
-    if t.empty:
-        ax.text(0.5, 0.5, "no clusters with growth data", ha="center", transform=ax.transAxes)
-    else:
-        sizes = 2000 * t["employment"] / t["employment"].max()
-        ax.scatter(
-            t["lq"],
-            100 * t["growth"],
-            s=sizes.clip(lower=10),
-            c=[STAR_COLOURS[int(s)] for s in t["stars"]],
-            alpha=0.7,
-            edgecolors="white",
-        )
-        ax.set_xscale("log")
+    t = charts.draw_bubbles(ax, clusters, title=title)
+    if not t.empty:
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(_lq_ticks))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.axvline(1, color="#888", linestyle="--", linewidth=0.8)
-        ax.axhline(0, color="#888", linestyle="--", linewidth=0.8)
         ax.margins(x=0.08, y=0.12)
-    ax.set_xlabel("location quotient (log scale)")
-    ax.set_ylabel("employment growth, % a year")
-    ax.set_title(title or "Specialisation against growth (bubble = employment, colour = stars)")
     _finish(fig, ax, synthetic)
     if not t.empty:
         thin_ticks(fig, ax.xaxis)
-        _place_labels(fig, ax, t.sort_values("employment", ascending=False).head(label_top), names)
+    fig.bubble_labels = charts.label_bubbles(fig, ax, t, names, label_top)
     return fig
-
-
-OFFSETS = [(5, 5), (-5, 5), (5, -9), (-5, -9), (5, 14), (-5, 14), (5, -18), (-5, -18)]
-
-
-def _place_labels(fig: Figure, ax, rows: pd.DataFrame, names: dict[str, str]) -> None:
-    """Label each row's bubble at the first offset where the label overlaps no label placed
-    before it and stays inside the axes; a label with no free place is left out."""
-    renderer = _renderer(fig)
-    inside = ax.get_window_extent(renderer)
-    placed = []
-    for row in rows.itertuples():
-        for dx, dy in OFFSETS:
-            text = ax.annotate(
-                charts._short(names.get(row.sector, row.sector)),
-                (row.lq, 100 * row.growth),
-                fontsize=7,
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha="left" if dx > 0 else "right",
-            )
-            box = text.get_window_extent(renderer)
-            fits = (
-                box.x0 >= inside.x0
-                and box.x1 <= inside.x1
-                and box.y0 >= inside.y0
-                and box.y1 <= inside.y1
-            )
-            if fits and not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            text.remove()
 
 
 def trend_chart(
@@ -270,93 +207,7 @@ def heatmap(
     return fig
 
 
-# --- labels around points, and the network of related sectors ---------------------------------
-
-DIRECTIONS = [(1, 0), (-1, 0), (0, 1), (0, -1), (0.8, 0.8), (-0.8, 0.8), (0.8, -0.8), (-0.8, -0.8)]
-RINGS = 5  # distances from a point tried, one label height apart
-PAD = 1.5  # pixels kept between two labels (the drawn glyphs round to whole pixels)
-HALO = [patheffects.withStroke(linewidth=2.0, foreground="white")]  # legible over lines
-
-
-def _candidate_offsets(radius: float, w: float, h: float, rings: int = RINGS) -> np.ndarray:
-    """Offsets (pixels) of a label's centre from its point, nearest first: the eight
-    directions round the marker, then each further ring one label height out."""
-    directions = np.array(DIRECTIONS, dtype="float64")
-    gaps = radius + 1.5 + np.arange(rings)[:, None] * h  # rings x 1
-    dx = directions[None, :, 0] * (gaps + w / 2)
-    dy = directions[None, :, 1] * (gaps + h / 2)
-    return np.stack([dx.ravel(), dy.ravel()], axis=1)
-
-
-def place_point_labels(
-    fig: Figure,
-    ax,
-    xy: np.ndarray,
-    radii: np.ndarray,
-    texts: list[str],
-    *,
-    fontsize: float = 7,
-    keep_all: bool = True,
-    avoid=(),
-    rings: int = RINGS,
-) -> list:
-    """Label each point (data coordinates ``xy``, marker radius ``radii`` in pixels) beside
-    it: at the first place, going round the point and then further out, where the label
-    stays inside the axes and overlaps no label placed before it and no marker; failing that,
-    where it overlaps no label. A label with no such place is left out, or with ``keep_all``
-    put where it overlaps least. Points are labelled in the order given (most important
-    first). ``avoid``: boxes (pixels) no label may cover, such as the legend; ``rings``:
-    how far out a label may go (a label far from its point is ambiguous). Returns the texts
-    drawn."""
-    renderer = _renderer(fig)
-    inside = ax.get_window_extent(renderer)
-    points = np.asarray(xy, dtype="float64").reshape(-1, 2)
-    centres = ax.transData.transform(points)
-    radii = np.asarray(radii, dtype="float64")
-    to_points = 72.0 / fig.dpi
-    placed = [(b.x0, b.y0, b.x1, b.y1) for b in avoid]  # x0, y0, x1, y1 in pixels
-    drawn = []
-    for k, text in enumerate(texts):
-        label = ax.annotate(text, tuple(points[k]), xytext=(0, 0),
-                            textcoords="offset points", ha="center", va="center",
-                            fontsize=fontsize, zorder=5, path_effects=HALO)  # fmt: skip
-        extent = label.get_window_extent(renderer)
-        w, h = extent.width, extent.height
-        offsets = _candidate_offsets(radii[k], w, h, rings)
-        x0 = centres[k, 0] + offsets[:, 0] - w / 2
-        y0 = centres[k, 1] + offsets[:, 1] - h / 2
-        x1, y1 = x0 + w, y0 + h
-        fits = (x0 >= inside.x0) & (x1 <= inside.x1) & (y0 >= inside.y0) & (y1 <= inside.y1)
-        if placed:
-            other = np.array(placed)
-            across = np.minimum(x1[:, None] + PAD, other[None, :, 2]) - np.maximum(
-                x0[:, None] - PAD, other[None, :, 0]
-            )
-            up = np.minimum(y1[:, None] + PAD, other[None, :, 3]) - np.maximum(
-                y0[:, None] - PAD, other[None, :, 1]
-            )
-            overlap = (np.clip(across, 0, None) * np.clip(up, 0, None)).sum(axis=1)
-        else:
-            overlap = np.zeros(len(offsets))
-        # a marker is hit when the nearest point of the box lies within its radius
-        near_x = np.clip(centres[None, :, 0], x0[:, None], x1[:, None]) - centres[None, :, 0]
-        near_y = np.clip(centres[None, :, 1], y0[:, None], y1[:, None]) - centres[None, :, 1]
-        hits = (near_x**2 + near_y**2 < radii[None, :] ** 2).any(axis=1)
-        free = fits & (overlap == 0)
-        if (free & ~hits).any():
-            choice = int(np.argmax(free & ~hits))
-        elif free.any():
-            choice = int(np.argmax(free))
-        elif keep_all and fits.any():
-            choice = int(np.argmin(np.where(fits, overlap, np.inf)))
-        else:
-            label.remove()
-            continue
-        label.xyann = (offsets[choice, 0] * to_points, offsets[choice, 1] * to_points)
-        placed.append((x0[choice], y0[choice], x1[choice], y1[choice]))
-        drawn.append(label)
-    return drawn
-
+# --- the network of related sectors (labels placed by toolkit.labels) -------------------------
 
 NODE_AREA = (16.0, 330.0)  # points^2 of the smallest and the largest node (area ~ employment)
 LQ_LIMITS = (0.25, 4.0)  # the LQ colour scale (log), centred on 1

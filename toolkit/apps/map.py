@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import geo
-from toolkit.apps.base import Explorer
+from toolkit.apps.base import ChoosesSector, Explorer
 from toolkit.apps.data import mpl_text, region_label
 from toolkit.apps.figures import STAR_COLOURS, bar_chart
 from toolkit.apps.panels import ChartPanel, TablePanel
@@ -21,7 +21,7 @@ from toolkit.presentation import format_number
 ZOOMS = (1, 2, 4, 8)
 
 
-class ClusterStrengthMap(Explorer):
+class ClusterStrengthMap(ChoosesSector, Explorer):
     """A sector's cluster stars across the NUTS-2 regions on a map, the table beside it. When
     no boundaries can be had (offline, unknown codes) it says so and shows a ranked chart."""
 
@@ -29,12 +29,8 @@ class ClusterStrengthMap(Explorer):
     slug = "map"
     notebook = "map.ipynb"
 
-    def __init__(self, source=None, sector: str | None = None):
-        self._initial = sector
-        super().__init__(source)
-
     def _build_controls(self):
-        sector = self._sector_picker(self._initial)
+        sector = self._sector_picker()
         self.map_note = W.HTML()
         self.map_note.add_class("eocic-map-note")
         self.map_chart = ChartPanel("map-chart")
@@ -69,13 +65,13 @@ class ClusterStrengthMap(Explorer):
         return W.HBox([left, right], layout=W.Layout(flex_flow="row wrap"))
 
     def apply_selection(self, selection: Selection) -> None:
-        self.set_sector(selection.sector)
+        super().apply_selection(selection)
         region = self.data.lookup(selection.region) if selection.region else None
         if region:
             self.region = region
 
     def current(self) -> dict[str, object]:
-        out: dict[str, object] = {"sector": self.sector_picker.value}
+        out = super().current()
         if self.region:
             out["region"] = self.region
         return out
@@ -156,15 +152,15 @@ class ClusterStrengthMap(Explorer):
             self.clicked.value = ""
 
     def rows(self) -> pd.DataFrame:
-        metrics = self.data.metrics()
-        rows = metrics[metrics["sector"] == self.sector_picker.value]
-        return rows.sort_values(
-            ["stars", "employment"], ascending=False, kind="stable"
-        ).reset_index(drop=True)
+        return (
+            self.sector_metrics()
+            .sort_values(["stars", "employment"], ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
 
     def _draw(self):
         ws = self.ws
-        code = self.sector_picker.value
+        code = self.sector
         sector_name = ws.sector_name(code)
         rows = self.rows()
         self.heading.value = (

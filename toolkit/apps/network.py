@@ -9,10 +9,9 @@ import ipywidgets as W
 import pandas as pd
 
 from toolkit import growth
-from toolkit.apps.base import Explorer
+from toolkit.apps.base import ChoosesRegion, Explorer
 from toolkit.apps.figures import network_chart
 from toolkit.apps.panels import ChartPanel, TablePanel
-from toolkit.apps.state import Selection
 from toolkit.presentation import escape as esc
 
 OPPORTUNITIES = 10  # diversification opportunities listed and ringed on the chart
@@ -37,7 +36,7 @@ def network_nodes(ws, clusters: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-class RelatedClusters(Explorer):
+class RelatedClusters(ChoosesRegion, Explorer):
     """A region's sectors on the network of related sectors (the same places for every
     region: only the colours and sizes change), coloured by its cluster stars or its LQ,
     sized by employment, and its top diversification opportunities with the related
@@ -47,12 +46,8 @@ class RelatedClusters(Explorer):
     slug = "network"
     notebook = "network.ipynb"
 
-    def __init__(self, source=None, region: str | None = None, **kwargs):
-        self._initial = region
-        super().__init__(source, **kwargs)
-
     def _build_controls(self):
-        region = self._region_picker(self._initial)
+        region = self._region_picker()
         self.colour_by = W.ToggleButtons(options=COLOUR_BY, value="stars", description="Colour")
         self.colour_by.add_class("eocic-colour-by")
         self.colour_by.observe(self.refresh, names="value")
@@ -75,12 +70,6 @@ class RelatedClusters(Explorer):
                 self.sectors_table.widget,
             ]
         )
-
-    def apply_selection(self, selection: Selection) -> None:
-        self.set_region(selection.region)
-
-    def current(self) -> dict[str, object]:
-        return {"region": self.region}
 
     def nodes(self) -> pd.DataFrame:
         return network_nodes(self.ws, self.data.clusters(self.region))

@@ -10,10 +10,9 @@ import ipywidgets as W
 import pandas as pd
 
 from toolkit import growth
-from toolkit.apps.base import Explorer
+from toolkit.apps.base import ChoosesRegion, ChoosesSector, Explorer
 from toolkit.apps.figures import partner_chart
 from toolkit.apps.panels import ChartPanel, TablePanel
-from toolkit.apps.state import Selection
 from toolkit.presentation import escape as esc
 
 KINDS = {
@@ -47,7 +46,7 @@ def partner_rows(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     return out
 
 
-class PartnerFinder(Explorer):
+class PartnerFinder(ChoosesRegion, ChoosesSector, Explorer):
     """Complementary and similar partner regions for a region in a sector, across countries,
     from ``growth.partners_table``; a chart of where they stand (employment against LQ)."""
 
@@ -55,14 +54,9 @@ class PartnerFinder(Explorer):
     slug = "partners"
     notebook = "partners.ipynb"
 
-    def __init__(self, source=None, region: str | None = None, sector: str | None = None,
-                 **kwargs):  # fmt: skip
-        self._initial = (region, sector)
-        super().__init__(source, **kwargs)
-
     def _build_controls(self):
-        region = self._region_picker(self._initial[0])
-        sector = self._sector_picker(self._initial[1])
+        region = self._region_picker()
+        sector = self._sector_picker()
         self.top_n = W.IntSlider(
             value=10, min=3, max=25, description="Partners", continuous_update=False
         )
@@ -86,19 +80,12 @@ class PartnerFinder(Explorer):
             parts += [W.HTML(f"<h3>{esc(title)}</h3>"), self.tables[kind].widget]
         return W.VBox(parts)
 
-    def apply_selection(self, selection: Selection) -> None:
-        self.set_region(selection.region)
-        self.set_sector(selection.sector)
-
-    def current(self) -> dict[str, object]:
-        return {"region": self.region, "sector": self.sector_picker.value}
-
     def partners(self) -> pd.DataFrame:
         """``growth.partners_table`` for the selection (what ``toolkit partners`` prints)."""
         return growth.partners_table(
             self.ws,
             self.region,
-            self.sector_picker.value,
+            self.sector,
             n=self.top_n.value,
             exclude_same_country=self.other_countries.value,
         )

@@ -6,11 +6,10 @@ from __future__ import annotations
 import ipywidgets as W
 import pandas as pd
 
-from toolkit.apps.base import Explorer
+from toolkit.apps.base import ChoosesSector, Explorer
 from toolkit.apps.data import region_label
 from toolkit.apps.figures import bar_chart, histogram
 from toolkit.apps.panels import ChartPanel, TablePanel
-from toolkit.apps.state import Selection
 from toolkit.presentation import escape as esc
 from toolkit.workspace import Workspace
 
@@ -24,7 +23,7 @@ SORT_COLUMNS = {
 }
 
 
-class DataBySector(Explorer):
+class DataBySector(ChoosesSector, Explorer):
     """One sector across all regions: ranking, distribution of LQ, filter by country, and a
     sortable table."""
 
@@ -32,12 +31,8 @@ class DataBySector(Explorer):
     slug = "sector"
     notebook = "sector.ipynb"
 
-    def __init__(self, source=None, sector: str | None = None):
-        self._initial = sector
-        super().__init__(source)
-
     def _build_controls(self):
-        sector = self._sector_picker(self._initial)
+        sector = self._sector_picker()
         self.country = W.Dropdown(
             options=self.data.country_options, value="all", description="Country"
         )
@@ -70,16 +65,9 @@ class DataBySector(Explorer):
             ]
         )
 
-    def apply_selection(self, selection: Selection) -> None:
-        self.set_sector(selection.sector)
-
-    def current(self) -> dict[str, object]:
-        return {"sector": self.sector_picker.value}
-
     def rows(self) -> pd.DataFrame:
         """The sector's rows (regions as in the data), filtered by country, sorted."""
-        metrics = self.data.metrics()
-        rows = metrics[metrics["sector"] == self.sector_picker.value]
+        rows = self.sector_metrics()
         if self.country.value != "all":
             country = rows["region"].map(self.data.region_country)
             rows = rows[country == self.country.value]
@@ -92,7 +80,7 @@ class DataBySector(Explorer):
 
     def _draw(self):
         ws = self.ws
-        code = self.sector_picker.value
+        code = self.sector
         sector_name = ws.sector_name(code)
         rows = self.rows()
         where = "all countries" if self.country.value == "all" else self.country.value
