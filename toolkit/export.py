@@ -1,10 +1,12 @@
 """Export of charts (PNG, SVG, PDF) and tables (CSV, Excel) that the browser downloads.
 
 In Voilà the kernel cannot write to the user's disk, so every export is an HTML anchor with a
-``download`` attribute and a ``data:`` URL holding the file itself: the browser saves it
-without another round trip to the kernel, in JupyterLab and Voilà alike, and no file is left
-on the server. The pure helpers (``figure_bytes``, ``table_bytes``, ``data_url``,
-``chart_links``, ``table_links``) are what the explorers call and what the tests check.
+``download`` attribute and a ``data:`` URL holding the file itself: the browser saves it, in
+JupyterLab and Voilà alike, and no file is left on the server. The apps make a file when it
+is first clicked (``on_demand_anchor``; the kernel then puts the anchor holding it in place),
+so drawing a chart costs no file nobody downloads. The pure helpers (``figure_bytes``,
+``table_bytes``, ``data_url``, ``download_bar``, ``chart_links``, ``table_links``) are what
+the explorers call and what the tests check.
 """
 
 from __future__ import annotations
@@ -127,47 +129,63 @@ def anchor(payload: bytes, filename: str, label: str) -> str:
     )
 
 
-def chart_links(
-    fig: Figure,
-    stem: str,
-    formats: tuple[str, ...] = tuple(CHART_FORMATS),
-    *,
-    ready: dict[str, bytes] | None = None,
-) -> str:
-    """Download links for a chart in every format (HTML); ``ready`` holds bytes already made
-    (e.g. the PNG on show) so they are not rendered twice."""
+def chart_file(fig: Figure, stem: str, fmt: str) -> tuple[str, bytes]:
+    """One chart download: its file name and bytes (PNG at ``PNG_DPI``, SVG or PDF)."""
+    return f"{safe_filename(stem)}.{fmt}", figure_bytes(fig, fmt)
+
+
+def table_file(table: pd.DataFrame, stem: str, fmt: str, *, notice: str = "") -> tuple[str, bytes]:
+    """One table download: its file name and bytes; ``txt`` is the CSV's metadata file."""
     name = safe_filename(stem)
-    links = []
-    for fmt in formats:
-        payload = (ready or {}).get(fmt) or figure_bytes(fig, fmt)
-        if len(payload) > MAX_DATA_URL_BYTES:
-            links.append(f"<span>{fmt.upper()}: too large for a browser download</span>")
-        else:
-            links.append(anchor(payload, f"{name}.{fmt}", fmt.upper()))
-    return _bar("Download chart:", links)
+    if fmt == "txt":
+        return f"{name}_about.txt", about_bytes(name, notice, list(table.columns))
+    return f"{name}.{fmt}", table_bytes(table, fmt, sheet=stem, notice=notice)
 
 
-def table_links(
-    table: pd.DataFrame,
-    stem: str,
-    *,
-    notice: str = "",
-    formats: tuple[str, ...] = tuple(TABLE_FORMATS),
+TABLE_LINKS = (("csv", "CSV"), ("xlsx", "Excel"), ("txt", "About (txt)"))
+CHART_LINKS = tuple((fmt, fmt.upper()) for fmt in CHART_FORMATS)
+
+
+def download_bar(
+    title: str,
+    formats: tuple[tuple[str, str], ...],
+    ready: dict[str, tuple[str, bytes]],
+    panel: str = "",
 ) -> str:
+    """The download links of a panel (HTML): a format in ``ready`` (file name, bytes) is a
+    link holding its file; any other is a link that asks the kernel for it when clicked
+    (``on_demand_anchor``), so a drawing costs no file nobody asked for."""
+    links = []
+    for fmt, label in formats:
+        if fmt not in ready:
+            links.append(on_demand_anchor(panel, fmt, label))
+        elif len(ready[fmt][1]) > MAX_DATA_URL_BYTES:
+            links.append(f"<span>{html.escape(label)}: too large for a browser download</span>")
+        else:
+            links.append(anchor(ready[fmt][1], ready[fmt][0], label))
+    return _bar(title, links)
+
+
+def on_demand_anchor(panel: str, fmt: str, label: str) -> str:
+    """A download link whose file is not made yet: the page's script sends ``panel`` and
+    ``fmt`` to the kernel, which makes the file and starts its download."""
+    return (
+        f'<a class="eocic-download eocic-download-{html.escape(fmt)} eocic-on-demand" href="#" '
+        f'role="button" data-panel="{html.escape(panel, quote=True)}" '
+        f'data-format="{html.escape(fmt, quote=True)}">{html.escape(label)}</a>'
+    )
+
+
+def chart_links(fig: Figure, stem: str) -> str:
+    """Download links for a chart in every format, each holding its file (HTML)."""
+    ready = {fmt: chart_file(fig, stem, fmt) for fmt, _ in CHART_LINKS}
+    return download_bar("Download chart:", CHART_LINKS, ready)
+
+
+def table_links(table: pd.DataFrame, stem: str, *, notice: str = "") -> str:
     """Download links for a whole table as CSV and Excel, and the CSV's metadata (HTML)."""
-    name = safe_filename(stem)
-    links = []
-    for fmt in formats:
-        payload = table_bytes(table, fmt, sheet=stem, notice=notice)
-        label = "Excel" if fmt == "xlsx" else "CSV"
-        if len(payload) > MAX_DATA_URL_BYTES:
-            links.append(f"<span>{label}: table too large for a browser download</span>")
-        else:
-            links.append(anchor(payload, f"{name}.{fmt}", label))
-    if "csv" in formats:
-        about = about_bytes(name, notice, list(table.columns))
-        links.append(anchor(about, f"{name}_about.txt", "About (txt)"))
-    return _bar("Download table:", links)
+    ready = {fmt: table_file(table, stem, fmt, notice=notice) for fmt, _ in TABLE_LINKS}
+    return download_bar("Download table:", TABLE_LINKS, ready)
 
 
 def blob_script(payload: bytes, filename: str, target_id: str, label: str) -> str:

@@ -188,7 +188,14 @@ def _open(browser, url: str):
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+    try:
+        page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / "bench-app-failed.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"  no chart at {url}; screenshot {shot}; the page says:")
+        print("  " + page.inner_text("body")[:800].replace("\n", "\n  "))
+        raise
     return context, page, time.perf_counter() - start
 
 

@@ -7,6 +7,7 @@ which one region is named ``<img src=x onerror=alert(1)>``: it must show as text
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -59,10 +60,19 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``toolkit app`` on a free port with the payload regions file and the GeoJSON fixture."""
+    """``toolkit app`` on a free port with the payload regions file and the GeoJSON fixture,
+    a new kernel for every page (``--pool-size 0``)."""
+    with serve(tmp_path_factory.mktemp("app"), "--pool-size", "0") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve(tmp: Path, *options: str):
+    """A real ``toolkit app`` with ``options`` on a free loopback port, the regions file that
+    names one region with an HTML payload and the GeoJSON fixture; yields its base URL (its
+    log is ``tmp/voila.log``) and stops it with SIGTERM."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
-    tmp = tmp_path_factory.mktemp("app")
     regions = pd.read_csv(
         ROOT / "data" / "reference" / "nuts2016_regions.csv", dtype=str, keep_default_na=False
     )
@@ -78,8 +88,7 @@ def server(tmp_path_factory):
         "app",
         "--port",
         str(port),
-        "--pool-size",
-        "0",
+        *options,
         "--region-table",
         str(regions_file),
         "--geojson",
@@ -428,6 +437,38 @@ def test_help_and_tabs(server, browser):
         app.close()
 
 
+def test_downloads_are_made_when_clicked_in_each_view_of_the_tabs(server, browser):
+    """A drawing carries no file: a click asks the view's kernel for that one file, which
+    downloads at once and stays behind the link; on the all-views page each view answers
+    for its own panels."""
+    app = Page(browser, server, "app.ipynb")
+    page = app.page
+    try:
+        png = page.locator(".eocic-view-overview .eocic-panel-clusters-chart a.eocic-download-png")
+        assert png.get_attribute("href") == "#" and "eocic-on-demand" in png.get_attribute("class")
+        name, payload = app.download("clusters-chart", "png")
+        assert name.startswith("overview_") and name.endswith("_clusters.png")
+        assert payload.startswith(b"\x89PNG\r\n\x1a\n")
+        assert png.get_attribute("href").startswith("data:image/png;base64,")
+        svg = page.locator(".eocic-view-overview .eocic-panel-clusters-chart a.eocic-download-svg")
+        assert svg.get_attribute("href") == "#"  # only what was asked for is made
+
+        page.locator(".lm-TabBar-tab", has_text="Data by Sector").click()
+        page.wait_for_selector(f".eocic-view-sector {CHART}", timeout=TIMEOUT)
+        name, payload = app.download("sector-ranking-chart", "pdf")
+        assert name.startswith("sector_") and payload.startswith(b"%PDF-")
+        name, raw = app.download("sector-table", "csv")
+        table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+        assert list(table.columns[:3]) == ["region", "sector", "year"]
+        assert len(table) == int(
+            page.locator(".eocic-panel-sector-table table.eocic-table").get_attribute("data-rows")
+        )
+        app.assert_clean()
+        assert app.errors == []
+    finally:
+        app.close()
+
+
 def test_region_name_with_html_is_shown_as_text(server, browser):
     view = Page(browser, server, "overview.ipynb")
     page = view.page
@@ -535,19 +576,7 @@ def test_map_hover_shows_the_region_value_and_a_click_selects_it(server, browser
     view = Page(browser, server, "map.ipynb?sector=TC42", wait_for=".eocic-map-svg path")
     page = view.page
     try:
-        table = view.table("map-table").set_index("Region code")
-        drawn = set(page.locator(".eocic-map-svg path[data-region]").evaluate_all(
-            "ps => ps.map(p => p.getAttribute('data-region'))"
-        ))  # fmt: skip
-        code = next(c for c in table.index if c in drawn and c != EVIL)
-        region = page.locator(f'.eocic-map-svg path[data-region="{code}"]')
-        region.hover()
-        tip = page.locator(".eocic-tip")
-        tip.wait_for(state="visible", timeout=TIMEOUT)
-        text = tip.inner_text()
-        stars = int(table.loc[code, "Stars"])
-        assert f"({code}): {stars} star" in text and "employed" in text, text
-        assert region.locator("title").text_content() == text
+        code, region = hover_a_region(view)
         region.click()
         page.wait_for_selector(".eocic-map-svg path.eocic-selected", timeout=TIMEOUT)
         assert page.locator(".eocic-map-selected").inner_text().startswith("Selected:")
@@ -568,6 +597,26 @@ def test_map_hover_shows_the_region_value_and_a_click_selects_it(server, browser
         view.assert_clean()
     finally:
         view.close()
+
+
+def hover_a_region(view: Page):
+    """Hover a region of the map's table drawn on the map: the tip shows its name, code,
+    stars and employment, the same text as the region's title. Returns (code, path)."""
+    page = view.page
+    table = view.table("map-table").set_index("Region code")
+    drawn = set(page.locator(".eocic-map-svg path[data-region]").evaluate_all(
+        "ps => ps.map(p => p.getAttribute('data-region'))"
+    ))  # fmt: skip
+    code = next(c for c in table.index if c in drawn and c != EVIL)
+    region = page.locator(f'.eocic-map-svg path[data-region="{code}"]')
+    region.hover()
+    tip = page.locator(".eocic-tip")
+    tip.wait_for(state="visible", timeout=TIMEOUT)
+    text = tip.inner_text()
+    stars = int(table.loc[code, "Stars"])
+    assert f"({code}): {stars} star" in text and "employed" in text, text
+    assert region.locator("title").text_content() == text
+    return code, region
 
 
 def test_three_regions_side_by_side_on_portfolio_and_scoreboard(server, browser):

@@ -46,7 +46,7 @@ from toolkit.apps.overview import (  # noqa: F401
     cluster_table,
     indicator_table,
 )
-from toolkit.apps.panels import CSS, DOWNLOAD_DELAY, ChartPanel, TablePanel, html_table  # noqa: F401
+from toolkit.apps.panels import CSS, ChartPanel, Downloads, TablePanel, html_table  # noqa: F401
 from toolkit.apps.partners import PartnerFinder  # noqa: F401
 from toolkit.apps.portfolio import RANKINGS, RegionalClusterPortfolio  # noqa: F401
 from toolkit.apps.scoreboard import EcosystemScoreboard, standing  # noqa: F401

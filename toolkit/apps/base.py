@@ -23,7 +23,7 @@ import pandas as pd
 
 from toolkit import export
 from toolkit.apps.data import AppData, _as_data
-from toolkit.apps.panels import CSS, DOWNLOAD_DELAY, ChartPanel, TablePanel
+from toolkit.apps.panels import CSS, ChartPanel, TablePanel
 from toolkit.apps.state import Selection, page_link
 from toolkit.errors import ToolkitError
 from toolkit.presentation import escape as esc
@@ -63,6 +63,20 @@ if (!window.__eocic) {
   });
   document.addEventListener('mousemove', (e) => {
     tip.style.left = (e.clientX + 12) + 'px'; tip.style.top = (e.clientY + 12) + 'px';
+  });
+  // A download link whose file is not made yet: ask the view's kernel for it (the kernel
+  // makes the file, puts a link holding it in place and clicks that link).
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a.eocic-on-demand');
+    if (!a) return;
+    e.preventDefault();
+    const view = a.closest('.eocic-view');
+    const input = view && view.querySelector('.eocic-export-request input');
+    if (!input) return;
+    a.classList.add('eocic-busy');
+    input.value = [a.dataset.panel, a.dataset.format, Date.now()].join('|');
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.dispatchEvent(new Event('change', {bubbles: true}));
   });
   document.addEventListener('click', (e) => {
     const p = e.target.closest && e.target.closest('.eocic-map-svg path[data-region]');
@@ -147,6 +161,19 @@ class Script:
         self.widget.append_display_data(Javascript(code))
 
 
+def click_download_script(view: str, panel: str, fmt: str) -> str:
+    """JavaScript that clicks the link holding the file ``fmt`` of ``panel`` in ``view`` as
+    soon as the page shows it (the link and this script reach the page as two messages)."""
+    selector = (
+        f".eocic-view-{view} .eocic-panel-{panel} a.eocic-download-{fmt}:not(.eocic-on-demand)"
+    )
+    return (
+        "(function(){const t0=Date.now();(function go(){"
+        f"const a=document.querySelector({json.dumps(selector)});"
+        "if(a){a.click();return;}if(Date.now()-t0<20000){setTimeout(go,50);}})();})();"
+    )
+
+
 def url_script(query: str) -> str:
     """JavaScript that puts ``query`` in the address bar (no reload, no history entry)."""
     return (
@@ -174,7 +201,10 @@ class Explorer:
         self.heading = W.HTML()
         self.heading.add_class("eocic-heading")
         self.panels: list[ChartPanel | TablePanel] = []
-        self._downloads_queued = False
+        # a download asked for in the page: "panel|format|time" (see PAGE_SCRIPT)
+        self.export_request = W.Text(layout=W.Layout(display="none"))
+        self.export_request.add_class("eocic-export-request")
+        self.export_request.observe(self._on_export_request, names="value")
         controls = self._build_controls()
         body = self._build_body()
         banner = (
@@ -182,7 +212,11 @@ class Explorer:
         )
         self.nav = W.HTML()
         self.nav.add_class("eocic-nav")
-        self.script = Script()
+        self.script = Script()  # one-off scripts: the URL, print, a download's click
+        # The page's handlers (map hover and click, on-demand downloads) in a widget of their
+        # own: a one-off script replaces the last one, maybe before the browser ran it.
+        self.page_script = Script()
+        self.page_script.run(PAGE_SCRIPT)
         self.print_button = W.Button(description="Print", icon="print", tooltip="print view")
         self.print_button.add_class("eocic-print")
         self.print_button.on_click(lambda _b: self.script.run("window.print();"))
@@ -195,6 +229,8 @@ class Explorer:
                 self.status,
                 self.heading,
                 body,
+                self.export_request,
+                self.page_script.widget,
                 self.script.widget,
             ]
         )
@@ -206,7 +242,6 @@ class Explorer:
         self._building = True
         self.refresh()
         self._building = False
-        self.script.run(PAGE_SCRIPT)
         on_request(self.apply_query)
 
     # subclasses fill these in
@@ -263,37 +298,42 @@ class Explorer:
         self._schedule_downloads()
 
     def _schedule_downloads(self) -> None:
-        """Make the download links after the charts reached the browser. In a kernel the work
-        is queued on its event loop in small steps (one file format each), so the new chart
-        is sent first and a click in between is answered without waiting for the downloads;
-        without a running loop (scripts, tests) it is done at once."""
+        """In a kernel a download is made when it is asked for (``download``); without a
+        running event loop (scripts, tests) nobody can ask later, so every file is made now."""
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             self.prepare_downloads()
-            return
-        if not self._downloads_queued:
-            self._downloads_queued = True
-            loop.call_later(DOWNLOAD_DELAY, self._download_step, loop)
-
-    def _download_step(self, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            busy = any(panel.download_step() for panel in self.panels)  # one step at most
-        except Exception as exc:  # never a traceback in the page
-            log.exception("downloads of %s failed", self.slug)
-            self.status.value = (
-                f'<div class="eocic-error">The downloads could not be prepared: {esc(exc)}</div>'
-            )
-            busy = False
-        if busy:
-            loop.call_later(0.0, self._download_step, loop)
-        else:
-            self._downloads_queued = False
 
     def prepare_downloads(self) -> None:
-        """Make the download links of every panel redrawn since the last time, at once."""
+        """Make every download of every panel at once (links holding their files)."""
         for panel in self.panels:
-            panel.refresh_links()
+            panel.make_all()
+
+    def download(self, panel_name: str, fmt: str) -> tuple[str, bytes]:
+        """What a click on an on-demand download link does: make the file of ``panel_name``
+        in ``fmt``, put a link holding it in place of the one clicked, and click that link
+        in the page. Returns (file name, bytes)."""
+        panel = next((p for p in self.panels if p.name == panel_name), None)
+        if panel is None:
+            raise ValueError(f"{self.slug}: no panel {panel_name!r}")
+        name, payload = panel.file(fmt)
+        if len(payload) <= export.MAX_DATA_URL_BYTES:
+            self.script.run(click_download_script(self.slug, panel_name, fmt))
+        return name, payload
+
+    def _on_export_request(self, change) -> None:
+        panel_name, _, rest = str(change["new"]).partition("|")
+        fmt = rest.partition("|")[0]
+        if not panel_name or not fmt:
+            return
+        try:
+            self.download(panel_name, fmt)
+        except Exception as exc:  # never a traceback in the page
+            log.exception("download %s %s of %s failed", panel_name, fmt, self.slug)
+            self.status.value = (
+                f'<div class="eocic-error">The download could not be made: {esc(exc)}</div>'
+            )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -31,17 +31,60 @@ CSS = """<style>
 .eocic-tip{position:fixed;pointer-events:none;background:#fff;border:1px solid #888;
  padding:3px 6px;font-size:12px;z-index:1000;display:none;box-shadow:1px 1px 3px #aaa}
 .eocic-hidden{display:none !important}
+.eocic-download.eocic-busy{opacity:.5;cursor:progress}
 .eocic-app .lm-TabBar-tab{flex:0 0 auto !important;max-width:none !important;min-width:0}
 .eocic-app .lm-TabBar-tabLabel{overflow:visible;text-overflow:clip}
 @media print{.eocic-controls,.eocic-export,.eocic-nav,.eocic-print,.jupyter-widgets-tab-bar,
  .lm-TabBar{display:none !important}.eocic-scroll{max-height:none;overflow:visible}}
 </style>"""
 
-DOWNLOAD_DELAY = 0.1  # seconds between a redraw and the start of its downloads
-PREPARING = '<div class="eocic-note eocic-preparing">Preparing downloads…</div>'
+
+class Downloads:
+    """The download links under a panel. A file is made when it is first asked for (a click
+    in the page reaches ``Explorer.download``) and kept until the panel is redrawn, so a
+    redraw costs no file nobody downloads; without a kernel to ask, ``make_all`` makes them
+    at once."""
+
+    title = ""
+    formats: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, name: str):
+        self.name = name
+        self.links = W.HTML()
+        self.stem = name
+        self.renders = 0
+        self._ready: dict[str, tuple[str, bytes]] = {}
+
+    def _make(self, fmt: str) -> tuple[str, bytes]:
+        raise NotImplementedError
+
+    def _reset_links(self) -> None:
+        """A redraw: the files of the last drawing are gone, every link asks again."""
+        self._ready = {}
+        self._show_links()
+
+    def _show_links(self) -> None:
+        self.links.value = export.download_bar(self.title, self.formats, self._ready, self.name)
+
+    def file(self, fmt: str) -> tuple[str, bytes]:
+        """The download ``fmt`` of what the panel shows: (file name, bytes), made once."""
+        if fmt not in dict(self.formats):
+            known = ", ".join(f for f, _ in self.formats)
+            raise ValueError(f"{self.name}: download format must be one of {known}, got {fmt!r}")
+        if fmt not in self._ready:
+            self._ready[fmt] = self._make(fmt)
+            self._show_links()
+        return self._ready[fmt]
+
+    def make_all(self) -> None:
+        """Make every download of the last drawing (none before the first)."""
+        if not self.renders:
+            return
+        for fmt, _ in self.formats:
+            self.file(fmt)
 
 
-class ChartPanel:
+class ChartPanel(Downloads):
     """A chart (an SVG image in an HTML widget, text drawn by the browser) with PNG / SVG /
     PDF download links.
 
@@ -49,19 +92,17 @@ class ChartPanel:
     the redraws, ``key`` is the selection it was drawn for.
     """
 
+    title = "Download chart:"
+    formats = export.CHART_LINKS
+
     def __init__(self, name: str):
-        self.name = name
+        super().__init__(name)
         self.image = W.HTML(layout=W.Layout(min_height="60px"))
-        self.links = W.HTML()
         self.widget = W.VBox([self.image, self.links])
         self.widget.add_class(f"eocic-panel-{name}")
         self.key: object = object()
         self.data: pd.DataFrame | None = None
         self.figure: Figure | None = None
-        self.stem = name
-        self.renders = 0
-        self._stale_links = False
-        self._ready: dict[str, bytes] = {}
 
     def update(self, key: object, draw: Callable[[], tuple[Figure, pd.DataFrame]], stem: str):
         """Redraw when ``key`` differs from the last one; ``draw`` returns (figure, data)."""
@@ -69,53 +110,38 @@ class ChartPanel:
             return False
         fig, data = draw()
         svg = export.screen_svg(fig)
-        self.links.value = PREPARING
         alt = esc(fig.axes[0].get_title() if fig.axes else self.name)
         self.image.value = (
             f'<img class="eocic-chart" data-chart="{esc(self.name)}" alt="{alt}" '
             f'style="max-width:100%" src="{export.data_url(svg, "image/svg+xml")}">'
         )
         self.key, self.figure, self.data, self.stem = key, fig, data, stem
-        self._ready = {}  # download bytes made so far for this figure (in later steps)
         self.renders += 1
-        self._stale_links = True
+        self._reset_links()
         return True
 
-    def download_step(self) -> bool:
-        """Make one missing download format, or publish the links once all are made; False
-        when there is nothing to do. Small steps keep the kernel responsive."""
-        if not self._stale_links or self.figure is None:
-            return False
-        for fmt in export.CHART_FORMATS:
-            if fmt not in self._ready:
-                self._ready[fmt] = export.figure_bytes(self.figure, fmt)
-                return True
-        self.links.value = export.chart_links(self.figure, self.stem, ready=self._ready)
-        self._stale_links = False
-        return True
-
-    def refresh_links(self) -> None:
-        while self.download_step():
-            pass
+    def _make(self, fmt: str) -> tuple[str, bytes]:
+        if self.figure is None:
+            raise ValueError(f"{self.name}: nothing drawn yet")
+        return export.chart_file(self.figure, self.stem, fmt)
 
 
-class TablePanel:
+class TablePanel(Downloads):
     """A table (HTML) with CSV / Excel download links of the whole table (not only the rows
-    shown)."""
+    shown), and the CSV's metadata as a text file."""
+
+    title = "Download table:"
+    formats = export.TABLE_LINKS
 
     def __init__(self, name: str, notice: str = "", max_rows: int | None = 100):
-        self.name = name
+        super().__init__(name)
         self.notice = notice
         self.max_rows = max_rows
         self.html = W.HTML()
-        self.links = W.HTML()
         self.widget = W.VBox([self.html, self.links])
         self.widget.add_class(f"eocic-panel-{name}")
         self.key: object = object()
         self.data: pd.DataFrame | None = None
-        self.stem = name
-        self.renders = 0
-        self._stale_links = False
 
     def update(
         self,
@@ -130,22 +156,16 @@ class TablePanel:
             return False
         frame = build()
         self.html.value = html_table(frame, self.name, self.max_rows)
-        self.links.value = PREPARING
         self.key, self.data, self.stem = key, frame, stem
         self.keys = dict(keys or {})
         self.renders += 1
-        self._stale_links = True
+        self._reset_links()
         return True
 
-    def download_step(self) -> bool:
-        if not self._stale_links or self.data is None:
-            return False
-        self.links.value = export.table_links(self.download_table(), self.stem, notice=self.notice)
-        self._stale_links = False
-        return True
-
-    def refresh_links(self) -> None:
-        self.download_step()
+    def _make(self, fmt: str) -> tuple[str, bytes]:
+        if self.data is None:
+            raise ValueError(f"{self.name}: no table yet")
+        return export.table_file(self.download_table(), self.stem, fmt, notice=self.notice)
 
     def download_table(self) -> pd.DataFrame:
         """The table as downloaded: key columns region, sector, year first, then the rest (a
