@@ -8,9 +8,10 @@ Measures, on the demo data:
 - memory (RSS) per open session, i.e. per app kernel;
 - concurrent sessions: 20 pages kept open at once, each must show its chart and follow a
   change without error;
-- 20 visitors at once: 20 pages asked for in the same second, the time each waits for its
-  first chart (from its own navigation start, measured in the page), and the memory of the
-  kernels they hold; once with 20 Chromium pages (whose JavaScript, about 5 s of CPU a page,
+- 20 visitors at once on the default pool: 20 pages asked for in the same second, the time
+  each waits for its first chart (from the moment the crowd arrived to the chart in its
+  page), and the memory of the kernels they hold; once with 20 Chromium pages (whose
+  JavaScript, 3-5 s of CPU a page,
   then shares the server's 2 cores), once with 1 Chromium page and 19 visitors speaking
   Voilà's protocol (``protocol.py``: page, kernel websocket, widget state), which measures
   what the server does for a crowd whose browsers run on their own machines;
@@ -21,7 +22,7 @@ Targets (issues 4 and 14): <= 3 s cold, <= 1 s preheated, <= 300 ms per update, 
 Baselines, side by side: the same Voilà settings serving a notebook of one widget (its
 floor); with ``EOCIC_BENCH_BASELINE=/path/to/checkout`` (``git worktree add /tmp/base REV``)
 also that checkout's apps, stage by stage, and a table of ratios at the end.
-``EOCIC_BENCH_STAGES=cold,preheated,pool`` picks stages.
+``EOCIC_BENCH_STAGES=cold,preheated,crowd,pool`` picks stages.
 """
 
 from __future__ import annotations
@@ -264,6 +265,10 @@ def main() -> None:
                             browser, floor["preheated"], checkout
                         )
                     )
+            if "crowd" in stages:
+                for label, checkout in checkouts.items():
+                    print(f"-- {label}, 20 visitors at once on the default pool:")
+                    figures[label].update(_crowds(browser, checkout))
             if "pool" in stages:
                 print(f"-- today, with --pool overview={SESSIONS}:")
                 figures["today"].update(_sized_pool(browser))
@@ -273,7 +278,7 @@ def main() -> None:
         _compare(figures)
 
 
-STAGES = ("cold", "preheated", "pool")  # EOCIC_BENCH_STAGES=cold,pool runs only those
+STAGES = ("cold", "preheated", "crowd", "pool")  # EOCIC_BENCH_STAGES=cold,pool: only those
 
 LABELS = {
     "cold": "open -> first chart, cold kernel (s)",
@@ -452,8 +457,20 @@ def _preheated_updates_memory_and_sessions(
         )
         for context, _ in pages:
             context.close()
+        return figures
+    finally:
+        server.stop()
+
+
+def _crowds(browser, checkout: Path = ROOT) -> dict[str, float]:
+    """The crowds on the default pool (one preheated kernel per page): 20 Chromium pages,
+    then 1 Chromium page and 19 protocol visitors."""
+    server = Server(pool_size=1, checkout=checkout)
+    try:
+        server.wait_pool("overview.ipynb", 1)
         server.wait_idle()
-        figures["crowd"] = _visitors_at_once(browser, server)
+        figures = {"crowd": _visitors_at_once(browser, server)}
+        server.wait_pool("overview.ipynb", 2)
         server.wait_idle()
         figures["mixed"] = _mixed_crowd(browser, server)
         return figures
@@ -492,11 +509,13 @@ def _chromium_cpu() -> float:
     return total
 
 
+# The moment (Unix time, ms) the first chart is in the page: a visitor's wait counts from the
+# moment the whole crowd arrived, not from its own page's start, which a busy server delays.
 FIRST_CHART = """
 window.__eocicChart = null;
 new MutationObserver((_m, obs) => {
   if (document.querySelector('img.eocic-chart')) {
-    window.__eocicChart = performance.now(); obs.disconnect();
+    window.__eocicChart = performance.timeOrigin + performance.now(); obs.disconnect();
   }
 }).observe(document, {subtree: true, childList: true});
 """
@@ -521,23 +540,17 @@ def _server_cpu(server: Server) -> float:
 
 def _visitors_at_once(browser, server: Server) -> float:
     """``SESSIONS`` visitors open the overview in the same second; each one's wait for its
-    first chart is measured in its page (navigation start to the chart in the DOM)."""
+    first chart counts from the moment the crowd arrived to the chart in its page."""
     before = {k.pid for k in server.kernels()}
     server_cpu = _server_cpu(server)
     browser_cpu = _chromium_cpu()
-    visitors = []
-    for _ in range(SESSIONS):
-        context = browser.new_context(viewport={"width": 1300, "height": 1400})
-        context.add_init_script(FIRST_CHART)
-        page = context.new_page()
-        page.goto(f"{server.base}/voila/render/overview.ipynb", wait_until="commit")
-        visitors.append((context, page))
+    url = f"{server.base}/voila/render/overview.ipynb"
+    arrived = time.time()
+    visitors = [_browser_visitor(browser, url) for _ in range(SESSIONS)]
     waits, failures = [], 0
     for _, page in visitors:
         try:
-            page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
-            page.wait_for_function("() => window.__eocicChart !== null", timeout=TIMEOUT_MS)
-            waits.append(page.evaluate("window.__eocicChart") / 1000)
+            waits.append(_first_chart(page) - arrived)
         except Exception as exc:
             failures += 1
             print(f"  visitor failed: {type(exc).__name__}: {str(exc)[:200]}")
@@ -568,11 +581,19 @@ def _visitors_at_once(browser, server: Server) -> float:
 
 
 def _browser_visitor(browser, url: str):
+    """A Chromium page sent to ``url`` without waiting for the server's answer (a page that
+    waited would hold back the visitors after it)."""
     context = browser.new_context(viewport={"width": 1300, "height": 1400})
     context.add_init_script(FIRST_CHART)
     page = context.new_page()
-    page.goto(url, wait_until="commit")
+    page.evaluate("url => { window.location.href = url; }", url)
     return context, page
+
+
+def _first_chart(page) -> float:
+    """Unix time (s) at which ``page`` showed its first chart."""
+    page.wait_for_function("() => window.__eocicChart !== null", timeout=TIMEOUT_MS)
+    return page.evaluate("window.__eocicChart") / 1000
 
 
 def _mixed_crowd(browser, server: Server) -> float:
@@ -585,13 +606,12 @@ def _mixed_crowd(browser, server: Server) -> float:
     before = {k.pid for k in server.kernels()}
     server_cpu = _server_cpu(server)
     crowd = Crowd(server.base, "overview.ipynb", SESSIONS - 1, timeout=TIMEOUT_MS / 1000)
+    arrived = time.time()
     crowd.start()
     context, page = _browser_visitor(browser, url)
     waits, failures = [], 0
     try:
-        page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
-        page.wait_for_function("() => window.__eocicChart !== null", timeout=TIMEOUT_MS)
-        browser_wait = page.evaluate("window.__eocicChart") / 1000
+        browser_wait = _first_chart(page) - arrived
     except Exception as exc:
         browser_wait = float("nan")
         failures += 1
