@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import free_port
 
 from toolkit.app import _descendants
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _alive(pid: int) -> bool:
@@ -47,7 +41,7 @@ def _kernels(pid: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_voila_every_kernel_and_removes_the_folder(tmp_path, sig):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, TMPDIR=str(tmp_path), EOCIC_GEO_DOWNLOAD="0")
     command = [sys.executable, "-m", "toolkit.cli", "app", "--port", str(port), "--pool-size", "1"]
     wrapper = subprocess.Popen(

@@ -476,7 +476,7 @@ def test_app_cli_prints_the_voila_command(capsys):
 
     assert main(["app", "--print-command", "--port", "8877", "--pool-size", "0"]) == 0
     out = capsys.readouterr().out
-    assert "voila" in out and "--port=8877" in out and "notebooks/apps" in out
+    assert "-m toolkit.kernel_pool " in out and "--port=8877" in out and "notebooks/apps" in out
     assert main(["app", "--print-command", "--base-url", "eocic"]) == 0
     assert "--Voila.base_url=/eocic/" in capsys.readouterr().out
     assert main(["app", "--notebook", "nope.ipynb"]) == 2

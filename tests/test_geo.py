@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
+from servers import free_port
 
 from toolkit import geo
 from toolkit.errors import BadInputError
@@ -184,14 +185,8 @@ def test_fetch_with_downloads_switched_off_says_so_and_uses_the_shipped_file(no_
     assert "switched off" in reason
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_offline_fetch_fails_once_with_the_reason_and_is_not_retried(monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}/nuts.geojson"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}/nuts.geojson"  # nothing listens there
     monkeypatch.setattr(geo, "GISCO_URL", url)
     g, reason = geo.load_geometry(fetch=True, allow_download=True, timeout=2)
     assert g is not None and g.nuts_version == "2016"  # the shipped file, with the reason
@@ -295,7 +290,7 @@ def test_toolkit_data_geo_installs_a_local_file_or_fails_clearly_offline(monkeyp
         "FI1D",
     }
     geo.default_cache_file().unlink()
-    url = f"http://127.0.0.1:{_free_port()}/nuts.geojson"
+    url = f"http://127.0.0.1:{free_port()}/nuts.geojson"
     assert main(["data", "geo", "--url", url, "--timeout", "2"]) == 1
     err = capsys.readouterr().err
     assert "cannot download" in err and "toolkit data geo --from FILE" in err

@@ -87,7 +87,7 @@ def voila_command(
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "toolkit.kernel_pool",  # Voilà, whose pool never makes a visitor wait for a refill
         str(target),
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -114,7 +114,8 @@ def voila_command(
             "--preheat_kernel=True",
             f"--pool_size={pool_size}",
             # Refill the pool a few seconds after a kernel was taken, so the new kernel's run
-            # of the notebook does not compete with the page the visitor just opened.
+            # of the notebook does not compete with the page the visitor just opened (a
+            # visitor handed a refill still waiting starts it at once: toolkit.kernel_pool).
             f"--VoilaKernelManager.fill_delay={refill_delay:g}",
         ]
         if max([pool_size, *page_pools.values()]) > 4:

@@ -11,8 +11,6 @@ import contextlib
 import csv
 import io
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from servers import free_port, stop_group
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +41,6 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
 EVIL = "BE31"  # the region renamed to the payload in the server's regions file
 CHART = "img.eocic-chart"
 TIMEOUT = 90_000  # ms: a cold kernel on a busy 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -79,7 +72,7 @@ def serve(tmp: Path, *options: str):
     regions.loc[regions["code"] == EVIL, "name"] = PAYLOAD
     regions_file = tmp / "regions.csv"
     regions.to_csv(regions_file, index=False)
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "voila.log", "wb")  # noqa: SIM115 (closed below)
     command = [
         sys.executable,
@@ -114,12 +107,7 @@ def serve(tmp: Path, *options: str):
             time.sleep(0.5)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        stop_group(process)
         log.close()
 
 
