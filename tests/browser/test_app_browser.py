@@ -440,6 +440,16 @@ def test_downloads_are_made_when_clicked_in_each_view_of_the_tabs(server, browse
         assert png.get_attribute("href").startswith("data:image/png;base64,")
         svg = page.locator(".eocic-view-overview .eocic-panel-clusters-chart a.eocic-download-svg")
         assert svg.get_attribute("href") == "#"  # only what was asked for is made
+        downloads = []
+        page.on("download", lambda d: downloads.append(d))
+        svg.dblclick()  # a double click asks once and downloads once
+        page.wait_for_function(
+            "() => document.querySelector('.eocic-view-overview .eocic-panel-clusters-chart "
+            "a.eocic-download-svg').getAttribute('href').startsWith('data:')",
+            timeout=TIMEOUT,
+        )
+        page.wait_for_timeout(1500)
+        assert [d.suggested_filename.endswith("_clusters.svg") for d in downloads] == [True]
 
         page.locator(".lm-TabBar-tab", has_text="Data by Sector").click()
         page.wait_for_selector(f".eocic-view-sector {CHART}", timeout=TIMEOUT)

@@ -70,6 +70,7 @@ if (!window.__eocic) {
     const a = e.target.closest && e.target.closest('a.eocic-on-demand');
     if (!a) return;
     e.preventDefault();
+    if (a.classList.contains('eocic-busy')) return;  // asked already (a double click)
     const view = a.closest('.eocic-view');
     const input = view && view.querySelector('.eocic-export-request input');
     if (!input) return;
