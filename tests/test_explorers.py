@@ -355,7 +355,14 @@ def test_table_exports_read_back_to_the_same_table():
 
 def test_download_links_carry_escaped_names_and_decodable_files(figure):
     table = pd.DataFrame({"a": [1, 2]})
-    html = export.chart_links(figure, 'x"><script>') + export.table_links(table, "t")
+    charts, tables = export.CHART_LINKS, export.TABLE_LINKS  # every format, files made
+    html = export.download_bar(
+        "Download chart:",
+        charts,
+        {f: export.chart_file(figure, 'x"><script>', f) for f, _ in charts},
+    ) + export.download_bar(
+        "Download table:", tables, {f: export.table_file(table, "t", f) for f, _ in tables}
+    )
     links = re.findall(r'download="([^"]+)" href="data:([^;]+);base64,([^"]+)"', html)
     assert [name for name, _, _ in links] == [
         "x_script.png",

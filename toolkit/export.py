@@ -5,8 +5,8 @@ In Voilà the kernel cannot write to the user's disk, so every export is an HTML
 JupyterLab and Voilà alike, and no file is left on the server. The apps make a file when it
 is first clicked (``on_demand_anchor``; the kernel then puts the anchor holding it in place),
 so drawing a chart costs no file nobody downloads. The pure helpers (``figure_bytes``,
-``table_bytes``, ``data_url``, ``download_bar``, ``chart_links``, ``table_links``) are what
-the explorers call and what the tests check.
+``table_bytes``, ``chart_file``, ``table_file``, ``data_url``, ``download_bar``) are what the
+explorers call and what the tests check.
 """
 
 from __future__ import annotations
@@ -174,18 +174,6 @@ def on_demand_anchor(panel: str, fmt: str, label: str) -> str:
         f'role="button" data-panel="{html.escape(panel, quote=True)}" '
         f'data-format="{html.escape(fmt, quote=True)}">{html.escape(label)}</a>'
     )
-
-
-def chart_links(fig: Figure, stem: str) -> str:
-    """Download links for a chart in every format, each holding its file (HTML)."""
-    ready = {fmt: chart_file(fig, stem, fmt) for fmt, _ in CHART_LINKS}
-    return download_bar("Download chart:", CHART_LINKS, ready)
-
-
-def table_links(table: pd.DataFrame, stem: str, *, notice: str = "") -> str:
-    """Download links for a whole table as CSV and Excel, and the CSV's metadata (HTML)."""
-    ready = {fmt: table_file(table, stem, fmt, notice=notice) for fmt, _ in TABLE_LINKS}
-    return download_bar("Download table:", TABLE_LINKS, ready)
 
 
 def blob_script(payload: bytes, filename: str, target_id: str, label: str) -> str:

@@ -9,6 +9,7 @@ downloads) run although the redraw sent its own script at the same moment.
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import pandas as pd
@@ -45,7 +46,9 @@ def wait_for_pools(log, timeout: float = 180) -> None:
 
 
 def used_preheated(log, notebook: str) -> int:
-    return log.read_text(errors="replace").count(f"for {notebook}")
+    """How many visitors Voilà served from a preheated kernel of ``notebook``."""
+    text = log.read_text(errors="replace")
+    return len(re.findall(rf"Using pre-heated kernel: [0-9a-f-]+ for {re.escape(notebook)}", text))
 
 
 def test_a_deep_link_on_a_preheated_map_keeps_hover_click_and_downloads(preheated, browser):

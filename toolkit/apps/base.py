@@ -272,7 +272,7 @@ class Explorer:
         if "eocic-error" in self.status.value:
             self.status.value = ""
         self._remember()
-        self._schedule_downloads()
+        self._make_downloads_without_kernel()
 
     def _defer(self, draw: Callable[[], object]) -> None:
         """Draw a secondary panel: at once, except while the view is first built inside a
@@ -296,9 +296,9 @@ class Explorer:
             self.status.value = (
                 f'<div class="eocic-error">This view could not be drawn: {esc(exc)}</div>'
             )
-        self._schedule_downloads()
+        self._make_downloads_without_kernel()
 
-    def _schedule_downloads(self) -> None:
+    def _make_downloads_without_kernel(self) -> None:
         """In a kernel a download is made when it is asked for (``download``); without a
         running event loop (scripts, tests) nobody can ask later, so every file is made now."""
         try:
